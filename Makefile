@@ -1,0 +1,39 @@
+# Quick start: `make demo` and `make test` need only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := build/demo-vault
+
+.PHONY: demo test bench bench-quick clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO)
+	mkdir -p build
+	cp -R example-vault $(DEMO)
+	rm -rf $(DEMO)/.vaulttool
+	$(BIN)/vaulttool --vault $(DEMO) reindex
+	@echo
+	@echo "Tags in the demo vault:"
+	$(BIN)/vaulttool --vault $(DEMO) tags
+	@echo
+	@echo "The demo vault is in $(DEMO); open it in Obsidian or read $(DEMO)/_index/Index.md"
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(VENV)/.installed
+	$(BIN)/python -m benchmarks --quick
+
+clean:
+	rm -rf build $(VENV) *.egg-info

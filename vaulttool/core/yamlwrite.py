@@ -1,0 +1,186 @@
+"""Write front matter: fresh blocks in Web Clipper's style, and minimal edits of existing blocks.
+
+Fresh blocks are emitted here (strings double-quoted as Web Clipper writes them, dates plain, lists as
+block sequences) and checked by parsing them back. Existing blocks are edited with ruamel.yaml's
+round-trip mode, which keeps key order, quotes, comments and dates of untouched keys byte for byte;
+each edit is checked the same way, and an edit that would disturb anything else is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from vaulttool.core.frontmatter import load_yaml
+from vaulttool.errors import FrontMatterError
+
+__all__ = ["emit_block", "edit_block", "quote"]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x85": "\\N",
+            "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+
+
+def quote(text: str) -> str:
+    """A YAML double-quoted scalar for ``text``."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 or ch in "\ufffe\uffff":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if _DATE.match(text):
+        return text
+    return quote(text)
+
+
+def _lines(key: str, value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return [f"{key}: []"]
+        return [f"{key}:"] + [f"  - {_scalar(v)}" for v in value]
+    if isinstance(value, dict):
+        raise FrontMatterError(f"nested property {key!r} is not supported by Obsidian")
+    rendered = _scalar(value)
+    return [f"{key}: {rendered}" if rendered else f"{key}:"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def _check(text: str, expected: dict) -> None:
+    got = load_yaml(text) or {}
+    want = {k: _plain(v) for k, v in expected.items()}
+    if got != want:
+        diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+        raise FrontMatterError(f"front matter did not read back as written (keys {diff})")
+
+
+def emit_block(props: dict, newline: str = "\n") -> str:
+    """The YAML text of a fresh block (without fences), each line ending with ``newline``."""
+    lines: list[str] = []
+    for key, value in props.items():
+        lines.extend(_lines(key, value))
+    text = "\n".join(lines) + "\n" if lines else ""
+    _check(text, props)
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+_YAML = None
+
+
+def _ruamel():
+    global _YAML
+    if _YAML is None:
+        from ruamel.yaml import YAML
+
+        y = YAML(typ="rt")
+        y.preserve_quotes = True
+        y.width = 4096
+        y.indent(mapping=2, sequence=4, offset=2)
+        y.allow_duplicate_keys = False
+        _YAML = y
+    return _YAML
+
+
+def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newline: str = "\n") -> str:
+    """Return ``block`` with ``updates`` applied (new keys appended at the end, existing keys
+    replaced in place) and ``remove`` keys dropped. Every other line stays as it was; if ruamel.yaml
+    would change one, the edit is refused with :class:`FrontMatterError`."""
+    original = load_yaml(block) or {}
+    if not isinstance(original, dict):
+        raise FrontMatterError("front matter is not a mapping")
+    if not updates and not any(k in original for k in remove):
+        return block
+    src = block.replace("\r\n", "\n")
+    if not src.strip():
+        text = emit_block({**updates})
+        return text.replace("\n", newline) if newline != "\n" else text
+    y = _ruamel()
+    try:
+        data = y.load(src)
+    except Exception as exc:  # ruamel raises many types; all mean "cannot round-trip"
+        raise FrontMatterError(f"front matter cannot be edited safely: {exc.__class__.__name__}") from None
+    buf = io.StringIO()
+    y.dump(data, buf)
+    if buf.getvalue() != src:
+        # ruamel would reformat lines we do not touch; fall back to a line-level edit.
+        text = _line_edit(src, original, updates, remove)
+    else:
+        for key in remove:
+            data.pop(key, None)
+        for key, value in updates.items():
+            data[key] = _ruamel_value(value)
+        buf = io.StringIO()
+        y.dump(data, buf)
+        text = buf.getvalue()
+    expected = {k: v for k, v in original.items() if k not in remove}
+    expected.update(updates)
+    _check(text, expected)
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+def _ruamel_value(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, (list, tuple)):
+        seq = CommentedSeq([_ruamel_value(v) for v in value])
+        return seq
+    if isinstance(value, str) and not _DATE.match(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+_TOP_KEY = re.compile(r"^([^\s#][^:]*?|\"[^\"]*\"|'[^']*'):(?:\s|$)")
+
+
+def _line_edit(src: str, original: dict, updates: dict, remove: tuple[str, ...]) -> str:
+    """Replace or drop whole top-level entries by line, append new ones. Used when ruamel.yaml would
+    not reproduce the block exactly (unusual spacing, comments in odd places)."""
+    lines = src.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    entries: list[tuple[str | None, list[str]]] = []
+    for line in lines:
+        m = _TOP_KEY.match(line)
+        if m:
+            key = m.group(1).strip("\"'")
+            entries.append((key, [line]))
+        elif entries:
+            entries[-1][1].append(line)
+        else:
+            entries.append((None, [line]))
+    out: list[str] = []
+    done = set()
+    for key, chunk in entries:
+        if key in remove:
+            continue
+        if key in updates:
+            out.extend(_lines(key, updates[key]))
+            done.add(key)
+        else:
+            out.extend(chunk)
+    for key, value in updates.items():
+        if key not in done:
+            out.extend(_lines(key, value))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,26 @@
+"""Domain errors. The CLI maps them to click exceptions at the edge."""
+
+
+class VaultToolError(Exception):
+    """Base class of every error vaulttool reports to the user."""
+
+
+class UsageError(VaultToolError):
+    """The user asked for something that cannot be done (exit code 2)."""
+
+
+class NoteError(VaultToolError):
+    """One note could not be processed; the run goes on (exit code 1 at the end)."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class FrontMatterError(VaultToolError):
+    """Front matter that vaulttool refuses to read or rewrite."""
+
+
+class LockError(VaultToolError):
+    """Another vaulttool process holds the vault."""
