@@ -1,0 +1,218 @@
+"""Score derived tags on the clip corpus (issue 3).
+
+    python benchmarks/tag_quality.py [--corpus PATH] [--limit N] [--show N]
+
+Gold tags are the post authors' own Weibo hashtags ``#x#`` and super topics (2–12 characters). They are
+removed from the text before tagging. The text of a clip is its title, its AI summary and its raw summary
+with HTML stripped. One entry per unique URL (arXiv ``v1``/``v2`` merged; other URLs as written); the
+first clip of a URL in path order is kept. Document frequencies are counted over those entries.
+
+Compared in the same run: vaulttool's tagger and ``jieba.analyse.extract_tags(text, topK=5)``.
+
+hit@5: a note scores a hit if any of its tags matches any gold tag: equal strings, or one containing the
+other with the shorter at least 3 characters, after NFKC + lower case; averaged over notes with gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import re
+import sys
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vaulttool.core.tagger import Tagger  # noqa: E402
+from vaulttool.core.tags import TagConfig  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ai-info-clips"
+
+_SECTION = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+_URL_LINE = re.compile(r"^\*\*URL\*\*:\s*(\S+)", re.MULTILINE)
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/([0-9]{4}\.[0-9]{4,5})(?:v\d+)?", re.IGNORECASE)
+_SUPER_TOPIC = re.compile(
+    r'<a [^>]*containerid=100808[^"]*"[^>]*>(?:<span class="url-icon">.*?</span>)?'
+    r'<span class="surl-text">([^<]*)</span></a>',
+    re.DOTALL,
+)
+_HASHTAG = re.compile(r"#([^#\n<>]{1,80}?)#")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def url_key(url: str) -> str:
+    m = _ARXIV.search(url)
+    return f"arxiv:{m.group(1)}" if m else url
+
+
+def strip_html(raw: str) -> str:
+    return html.unescape(_TAG.sub("", _BR.sub("\n", raw)))
+
+
+def gold_ok(name: str) -> bool:
+    return 2 <= len(name) <= 12
+
+
+def parse_clip(text: str) -> dict | None:
+    """Title, URL, raw summary (HTML) and AI summary of one clip of the corpus."""
+    first = text.split("\n", 1)[0]
+    title = first[2:].strip() if first.startswith("# ") else ""
+    m = _URL_LINE.search(text)
+    if not m:
+        return None
+    sections: dict[str, str] = {}
+    marks = list(_SECTION.finditer(text))
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        sections[mark.group(1)] = text[mark.end() : end].strip()
+    return {
+        "title": title,
+        "url": m.group(1),
+        "raw": sections.get("原始摘要", ""),
+        "ai": sections.get("AI 摘要", ""),
+    }
+
+
+def make_entry(clip: dict) -> dict:
+    """Gold tags and the text with them removed."""
+    raw = clip["raw"]
+    gold: list[str] = []
+    for m in _SUPER_TOPIC.finditer(raw):
+        gold.append(html.unescape(m.group(1)).strip())
+    raw = _SUPER_TOPIC.sub(" ", raw)
+    raw_text = strip_html(raw)
+    for part in (clip["title"], raw_text):
+        gold.extend(m.group(1).strip() for m in _HASHTAG.finditer(part))
+    gold = [g for g in dict.fromkeys(gold) if gold_ok(g)]
+
+    def remove_gold(s: str) -> str:
+        return _HASHTAG.sub(lambda m: " " if gold_ok(m.group(1).strip()) else m.group(0), s)
+
+    return {
+        "url": clip["url"],
+        "gold": gold,
+        "title": remove_gold(clip["title"]),
+        "description": remove_gold(clip["ai"]),
+        "body": remove_gold(raw_text),
+    }
+
+
+def load_entries(corpus: Path, limit: int | None = None) -> list[dict]:
+    entries: dict[str, dict] = {}
+    for path in sorted(corpus.rglob("*.md")):
+        if path.name in ("SOURCE.md", "README.md"):
+            continue
+        clip = parse_clip(path.read_text(encoding="utf-8", errors="replace"))
+        if clip is None:
+            continue
+        key = url_key(clip["url"])
+        if key not in entries:
+            entries[key] = make_entry(clip)
+    out = list(entries.values())
+    return out[:limit] if limit else out
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def _norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).lower()
+
+
+def matches(tag: str, gold: str) -> bool:
+    a, b = _norm(tag), _norm(gold)
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 3 and short in long_
+
+
+def score(entries: list[dict], tags_per_entry: list[list[str]], seconds: float) -> dict:
+    with_gold = [(e, t) for e, t in zip(entries, tags_per_entry) if e["gold"]]
+    hits = sum(1 for e, tags in with_gold if any(matches(t, g) for t in tags for g in e["gold"]))
+    all_tags = [_norm(t) for tags in tags_per_entry for t in tags]
+    per_tag = Counter(t for tags in tags_per_entry for t in {_norm(x) for x in tags})
+    n = len(entries)
+    top, top_n = per_tag.most_common(1)[0] if per_tag else ("", 0)
+    return {
+        "hit": hits / len(with_gold) if with_gold else 0.0,
+        "diversity": len(per_tag) / len(all_tags) if all_tags else 0.0,
+        "top_share": top_n / n if n else 0.0,
+        "top": top,
+        "shared": sum(1 for c in per_tag.values() if c >= 2) / len(per_tag) if per_tag else 0.0,
+        "per_note": len(all_tags) / n if n else 0.0,
+        "rate": len(all_tags) / seconds if seconds else 0.0,
+        "gold_notes": len(with_gold),
+    }
+
+
+def run_vaulttool(entries: list[dict], config: TagConfig) -> tuple[list[list[str]], float]:
+    tagger = Tagger(config)
+    tagger.analyse("预热", "", "")  # loads jieba: not part of the timing
+    start = time.perf_counter()
+    analyses = [tagger.analyse(e["title"], e["description"], e["body"]) for e in entries]
+    df: Counter[str] = Counter()
+    for a in analyses:
+        df.update(tagger.candidate_terms(a))
+    tags = [tagger.choose(a, df, len(entries)) for a in analyses]
+    return tags, time.perf_counter() - start
+
+
+def run_jieba(entries: list[dict]) -> tuple[list[list[str]], float]:
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    jieba.analyse.extract_tags("预热", topK=5)
+    start = time.perf_counter()
+    tags = [
+        jieba.analyse.extract_tags("\n".join((e["title"], e["description"], e["body"])), topK=5)
+        for e in entries
+    ]
+    return tags, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N unique URLs")
+    parser.add_argument("--show", type=int, default=0, help="print the tags of N sample notes")
+    parser.add_argument("--no-baseline", action="store_true", help="skip jieba.analyse")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 2
+
+    entries = load_entries(args.corpus, args.limit)
+    results = {}
+    vt_tags, vt_seconds = run_vaulttool(entries, TagConfig())
+    results["vaulttool"] = score(entries, vt_tags, vt_seconds)
+    if not args.no_baseline:
+        jb_tags, jb_seconds = run_jieba(entries)
+        results["jieba.analyse top-5"] = score(entries, jb_tags, jb_seconds)
+
+    shown = " ".join(["python benchmarks/tag_quality.py"] + (argv if argv is not None else sys.argv[1:]))
+    print(f"`{shown}`: {len(entries)} unique URLs, {results['vaulttool']['gold_notes']} with gold tags\n")
+    print("| tagger | hit@5 | diversity | most common tag (share of notes) | tags on ≥2 notes | tags/note | tags/s |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['hit']:.3f} | {r['diversity']:.3f} | {r['top']} ({r['top_share']:.1%}) "
+            f"| {r['shared']:.1%} | {r['per_note']:.2f} | {r['rate']:,.0f} |"
+        )
+    if args.show:
+        step = max(1, len(entries) // args.show)
+        for e, tags in list(zip(entries, vt_tags))[::step][: args.show]:
+            print(f"\n{e['url']}\n  gold: {e['gold']}\n  tags: {tags}\n  title: {e['title'][:60]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The command line: a thin click layer over the use-cases (the only module that imports click).
+
+Domain errors become click exceptions here: a usage error exits with 2, a run in which some files
+failed exits with 1 after naming each of them. Heavy modules are imported inside the commands, so a
+``query`` never loads jieba, markdown-it or ruamel.yaml.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vaulttool import __version__
+from vaulttool.errors import LockError, UsageError, VaultToolError
+
+FORMATS = click.Choice(["table", "paths", "json", "jsonl"])
+
+
+class Obj:
+    def __init__(self, vault: str | None, verbosity: int):
+        self.vault = vault
+        self.verbosity = verbosity
+
+
+def _fail(exc: VaultToolError):
+    if isinstance(exc, UsageError):
+        err = click.UsageError(str(exc))
+        raise err
+    raise click.ClickException(str(exc))
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except LockError as exc:
+            raise click.ClickException(str(exc)) from None
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except VaultToolError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--vault", metavar="DIR", envvar="VAULTTOOL_VAULT",
+              help="The vault folder (default: the nearest parent holding .obsidian/ or .vaulttool/, "
+                   "else the current folder). Env: VAULTTOOL_VAULT.")
+@click.option("-v", "--verbose", count=True, help="Say more (one line per note).")
+@click.option("-q", "--quiet", count=True, help="Say less (only errors and the summary).")
+@click.version_option(__version__, prog_name="vaulttool")
+@click.pass_context
+def cli(ctx, vault, verbose, quiet):
+    """Keep a clipping vault tidy and searchable."""
+    ctx.obj = Obj(vault, verbose - quiet)
+
+
+def _reporter(obj: Obj, *, per_file: bool):
+    from vaulttool.usecases.report import Reporter
+
+    def sink(action: str, path: str, detail: str) -> None:
+        if action == "diff":
+            click.echo(detail, nl=False)
+            return
+        if action in ("failed", "warning"):
+            click.echo(f"{action}: {path}: {detail}" if path else f"{action}: {detail}", err=True)
+            return
+        if obj.verbosity < 0 or (action in ("indexed", "info", "page") and obj.verbosity < 1):
+            return
+        if not per_file and obj.verbosity < 1 and action != "skipped":
+            return
+        click.echo(f"{action:<10} {path}{'  ' + detail if detail else ''}".rstrip())
+
+    class CliReporter(Reporter):
+        def progress(self, items, length, label):
+            if length < 200 or obj.verbosity != 0 or not sys.stderr.isatty():
+                return iter(items)
+            return _progress(items, length, label)
+
+    return CliReporter(sink)
+
+
+def _progress(items, length, label):
+    with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+def _finish(summary, ctx) -> None:
+    click.echo(summary.line())
+    if summary.failed:
+        ctx.exit(1)
+
+
+def _open_writer(obj: Obj, command: str):
+    from vaulttool.usecases.session import open_session
+
+    session = open_session(obj.vault, command)
+    if session.note:
+        click.echo(f"note: {session.note}", err=True)
+    return session
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option("--diff", is_flag=True, help="Show a unified diff of each change; write nothing.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.pass_context
+def normalise(ctx, dry_run, diff, paths):
+    """Normalise the clips at PATHS (files or folders inside the vault)."""
+    from vaulttool.usecases.reindex import normalise_paths
+
+    with _open_writer(ctx.obj, "normalise") as session:
+        rels = [session.vault.rel(p) if p not in (".", "") else "." for p in paths]
+        rels = ["" if r == "." else r for r in rels]
+        summary = normalise_paths(session, _reporter(ctx.obj, per_file=True), rels, dry_run=dry_run, diff=diff)
+    _finish(summary, ctx)
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Re-read every note, not only those that changed.")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.pass_context
+def reindex(ctx, full, dry_run):
+    """Normalise new clips, update the index and rebuild the pages."""
+    from vaulttool.usecases.reindex import reindex as run
+
+    with _open_writer(ctx.obj, "reindex") as session:
+        summary = run(session, _reporter(ctx.obj, per_file=dry_run), full=full, dry_run=dry_run)
+    _finish(summary, ctx)
+
+
+@cli.command()
+@click.option("--tag", "tags", multiple=True, metavar="EXPR",
+              help="Tag expression: 'a, b' (and), 'a|b' or 'a OR b', '-a' or 'NOT a', globs 'ai/*'. Repeat to AND.")
+@click.option("--site", help="Only notes from this site (e.g. 微博, arXiv).")
+@click.option("--since", metavar="DATE", help="Only notes created on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only notes created on or before DATE.")
+@click.option("--sort", default="-created", show_default=True, help="created, title or path; '-' for descending.")
+@click.option("--limit", type=int, help="At most this many notes.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_obj
+def query(obj, tags, site, since, until, sort, limit, fmt):
+    """Find notes by tag."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import query as run
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        notes = run(session.store, list(tags), site=site, since=since, until=until, sort=sort, limit=limit)
+    if fmt == "json":
+        click.echo(output.json_doc(notes))
+    elif fmt == "jsonl":
+        if notes:
+            click.echo(output.json_lines(notes))
+    elif fmt == "paths":
+        for n in notes:
+            click.echo(n["path"])
+    else:
+        rows = [((n["created"] or "")[:10], n["title"], ", ".join(n["tags"]), n["path"]) for n in notes]
+        if rows:
+            click.echo(output.table(["created", "title", "tags", "path"], rows, max_col=40))
+        click.echo(f"{len(notes)} note{'s' if len(notes) != 1 else ''}", err=True)
+
+
+@cli.command()
+@click.option("--sort", type=click.Choice(["count", "name"]), default="count", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def tags(obj, sort, fmt):
+    """Every tag with its note count."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import tag_counts
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        counts = tag_counts(session.store, sort)
+    if fmt == "json":
+        click.echo(output.json_doc([{"tag": t, "count": n} for t, n in counts]))
+    elif counts:
+        click.echo(output.table(["count", "tag"], [(n, t) for t, n in counts]))
+
+
+@cli.command()
+@click.argument("note")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def backlinks(obj, note, fmt):
+    """The notes linking to NOTE (a path or a name as in a wikilink), with the linking line."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import backlinks as run
+    from vaulttool.usecases.reads import find_note
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        path = find_note(session.store, note)
+        links = run(session.store, path)
+    if fmt == "json":
+        click.echo(output.json_doc({"note": path, "backlinks": links}))
+    elif links:
+        click.echo(output.table(["path", "line", "context"], [(b["path"], b["line"], b["context"]) for b in links]))
+
+
+@cli.command()
+@click.argument("note")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def show(obj, note, fmt):
+    """Properties, tags, outgoing links and backlinks of one note."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import find_note
+    from vaulttool.usecases.reads import show as run
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        info = run(session.store, find_note(session.store, note))
+    if fmt == "json":
+        click.echo(output.json_doc(info))
+        return
+    click.echo(f"{info['title']}\n{info['path']}  ({info['kind']})")
+    if info.get("error"):
+        click.echo(f"error: {info['error']}")
+    click.echo("\nproperties:")
+    for key, value in info["properties"].items():
+        click.echo(f"  {key}: {value if not isinstance(value, list) else ', '.join(map(str, value))}")
+    click.echo(f"\ntags: {', '.join(info['tags']) or '-'}")
+    click.echo("\nlinks:")
+    for link in info["links"]:
+        where = link["resolved"] or link["status"]
+        click.echo(f"  line {link['line']}: {link['raw']} -> {where}")
+    click.echo("\nbacklinks:")
+    for b in info["backlinks"]:
+        click.echo(f"  {b['path']}:{b['line']}: {b['context']}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--force", is_flag=True, help="Restore even if the note was edited after vaulttool wrote it.")
+@click.pass_context
+def restore(ctx, paths, force):
+    """Put back the original bytes of clips vaulttool rewrote (also after a rename)."""
+    from vaulttool.usecases.restore import restore as run
+
+    with _open_writer(ctx.obj, "restore") as session:
+        rels = [session.vault.rel(p) for p in paths]
+        summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
+    _finish(summary, ctx)
+
+
+def main() -> None:
+    cli(prog_name="vaulttool")
+
+
+if __name__ == "__main__":
+    main()

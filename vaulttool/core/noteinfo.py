@@ -1,0 +1,94 @@
+"""Read any note's text into a :class:`NoteInfo`: what the index stores about it."""
+
+from __future__ import annotations
+
+import re
+
+from vaulttool.core import formats
+from vaulttool.core.formats import AUTO_TAGS
+from vaulttool.core.frontmatter import Split, split
+from vaulttool.core.model import NoteInfo
+
+__all__ = ["read_note", "prop_list", "stem_of", "GENERATED_BY"]
+
+GENERATED_BY = "generated_by"
+_H1 = re.compile(r"^# +(.+?)[ \t#]*$", re.M)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def stem_of(path: str) -> str:
+    name = path.rpartition("/")[2]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+def prop_list(value) -> list[str]:
+    """A list property as strings; a string is split on commas and white space (as Obsidian
+    users sometimes write ``tags: a, b``)."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    if isinstance(value, str):
+        return [t for t in re.split(r"[\s,]+", value) if t]
+    return []
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def read_note(path: str, text: str, parsed: Split | None = None) -> NoteInfo:
+    """Everything the index keeps about a note, from its decoded text."""
+    from vaulttool.core.links import extract
+    from vaulttool.core.tags import clean_tag, tag_key
+    from vaulttool.core.urls import site_name, url_key
+
+    sp = parsed or split(text)
+    info = NoteInfo(path=path, title=stem_of(path))
+    data = sp.data if sp.status == "ok" else {}
+    if sp.status not in ("ok", "none"):
+        info.error = sp.error
+    body_start = sp.body_start if sp.status == "ok" else 0
+    body = text[body_start:]
+    info.body = body
+    info.props = _json_safe(data)
+    if data.get(GENERATED_BY):
+        info.kind = "page"
+    elif AUTO_TAGS in data:
+        info.kind = "clip"
+    elif formats.detect(text, sp):
+        info.kind = "raw-clip"
+    title = data.get("title")
+    if isinstance(title, str) and title.strip():
+        info.title = title.strip()
+    else:
+        m = _H1.search(body)
+        if m:
+            info.title = m.group(1).strip()
+    source = data.get("source") or data.get("url")
+    if info.kind == "raw-clip" and not source:
+        m = re.search(r"^\*\*URL\*\*:\s*(\S+)", body, re.M)
+        source = m.group(1) if m else None
+    if isinstance(source, str) and source.strip():
+        info.source = source.strip()
+        info.url_key = url_key(info.source)
+        info.site = str(data.get("site") or site_name(info.source) or "") or None
+    created = data.get("created") or data.get("date")
+    if created is not None and _DATE.match(str(created)):
+        info.created = str(created)
+    desc = data.get("description")
+    info.description = desc.strip() if isinstance(desc, str) else ""
+    first_line = text.count("\n", 0, body_start) + 1
+    links, inline_tags = extract(body, first_line)
+    info.links = links
+    seen: set[str] = set()
+    for raw in [*prop_list(data.get("tags")), *inline_tags]:
+        tag = clean_tag(raw)
+        if tag and tag_key(tag) not in seen:
+            seen.add(tag_key(tag))
+            info.tags.append(tag)
+    return info

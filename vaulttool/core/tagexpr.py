@@ -1,0 +1,429 @@
+"""Tag expressions, as in zk's ``--tag`` option, and their translation to SQL.
+
+Syntax (zk's, plus parentheses and a few safe extensions):
+
+- ``a, b`` or ``a AND b`` or ``a b``: notes with both tags. A comma is zk's AND; whitespace between
+  two tags also means AND here (an Obsidian tag cannot hold a space, so nothing else could be meant).
+- ``a|b`` or ``a OR b``: either tag. OR binds tighter than AND, as in zk: ``inbox OR todo, NOT done``
+  is ``(inbox OR todo) AND NOT done``.
+- ``-a`` or ``NOT a``: notes without the tag; binds tightest. ``a OR NOT b`` is accepted (zk refuses it).
+- ``( ... )`` groups.
+- ``ai/*``, ``*llm*``, ``v?``: globs (``*`` any run of characters, ``/`` included; ``?`` one character).
+- ``"..."`` or ``'...'``: a literal tag, no operator, prefix or glob inside (``"NOT"`` is a tag).
+- ``#ai`` is ``ai``; ``=ai`` matches ``ai`` only, not the nested ``ai/llm``.
+
+Keywords are upper case only. A lower-case ``and``/``or``/``not`` is refused with a hint instead of
+being read as a tag, because ``ai or llm`` silently matching nothing helps nobody.
+
+Matching is case-insensitive (tags are compared by their key, NFKC + casefold) and a tag also matches the
+tags nested under it, as Obsidian's ``tag:ai`` does: ``ai`` matches ``ai`` and ``ai/llm``, not ``ai-x``.
+A glob ``p`` matches a tag that ``p`` matches or that is nested under one ``p`` matches.
+
+:func:`to_sql` turns an expression into a WHERE fragment over ``note_tags(note_id, key)``; user text only
+ever reaches SQL as a bound parameter. :func:`matches` evaluates the same expression in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vaulttool.errors import UsageError
+
+__all__ = [
+    "And",
+    "Expr",
+    "Not",
+    "Or",
+    "Tag",
+    "TagExprError",
+    "combine_and",
+    "matches",
+    "parse",
+    "to_sql",
+]
+
+
+class TagExprError(UsageError, ValueError):
+    """A tag expression that cannot be parsed; the message says where and why."""
+
+
+def _key(tag: str) -> str:
+    """A tag's identity: NFKC, then casefold (the same as ``tags.tag_key``)."""
+    return unicodedata.normalize("NFKC", tag).casefold()
+
+
+# ----------------------------------------------------------------------------------------- the tree
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One tag term. ``name`` is as written (without ``#``/``=``); ``glob`` when it holds ``*``/``?``
+    outside quotes; ``exact`` when prefixed with ``=`` (no nested match)."""
+
+    name: str
+    glob: bool = False
+    exact: bool = False
+
+    def __str__(self) -> str:
+        plain = not self.glob and _WORD_OK.fullmatch(self.name) and self.name not in _KEYWORDS
+        text = self.name if (plain or self.glob) else '"' + self.name.replace('"', "'") + '"'
+        return ("=" if self.exact else "") + text
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+
+    def __str__(self) -> str:
+        inner = str(self.operand)
+        return f"-{inner}" if isinstance(self.operand, Tag) else f"NOT ({inner})"
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return ", ".join(str(o) for o in self.operands)
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return " | ".join(f"({o})" if isinstance(o, And) else str(o) for o in self.operands)
+
+
+Expr = Tag | Not | And | Or
+
+_KEYWORDS = {"AND", "OR", "NOT"}
+_WORD_OK = re.compile(r"[^\s,|()\"'*?=#-][^\s,|()\"'*?]*")
+
+# ------------------------------------------------------------------------------------------ lexing
+
+_SPECIAL = set(",|()\"'")
+# Characters refused in an unquoted tag: they look like operators of other syntaxes (&&, !, ~, ^)
+# or can never be part of a tag. Quote the tag to use them anyway.
+_REFUSED = set("&!<>;\\[]{}~^=`")
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # "tag", "and", "or", "not", "(", ")", "end"
+    col: int  # 1-based column of the token's first character
+    text: str = ""
+    tag: Tag | None = None
+
+
+def _lex(expr: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(expr)
+    while i < n:
+        ch = expr[i]
+        col = i + 1
+        if ch.isspace():
+            i += 1
+        elif ch == ",":
+            toks.append(_Tok("and", col, ","))
+            i += 1
+        elif ch == "|":
+            toks.append(_Tok("or", col, "|"))
+            i += 1
+        elif ch in "()":
+            toks.append(_Tok(ch, col, ch))
+            i += 1
+        elif ch in "\"'":
+            end = expr.find(ch, i + 1)
+            if end < 0:
+                raise TagExprError(f"unclosed quote {ch} at column {col} in tag expression {expr!r}")
+            name = expr[i + 1 : end].strip()
+            if name.startswith("#"):
+                name = name[1:]
+            if not name:
+                raise TagExprError(f"empty quoted tag at column {col} in tag expression {expr!r}")
+            toks.append(_Tok("tag", col, expr[i : end + 1], Tag(name)))
+            i = end + 1
+        elif ch == "-":
+            toks.append(_Tok("not", col, "-"))
+            i += 1
+        else:
+            j = i
+            while j < n and not expr[j].isspace() and expr[j] not in _SPECIAL:
+                j += 1
+            toks.append(_word(expr, expr[i:j], col))
+            i = j
+    toks.append(_Tok("end", n + 1))
+    return toks
+
+
+def _word(expr: str, word: str, col: int) -> _Tok:
+    if word in _KEYWORDS:
+        return _Tok(word.lower(), col, word)
+    if word.upper() in _KEYWORDS:
+        raise TagExprError(
+            f"{word!r} at column {col}: write {word.upper()} for the operator, or \"{word}\" (quoted) "
+            f"for a tag of that name"
+        )
+    exact = word.startswith("=")
+    name = word[1:] if exact else word
+    if name.startswith("#"):
+        name = name[1:]
+    if not name:
+        raise TagExprError(f"empty tag at column {col} in tag expression {expr!r}")
+    for off, ch in enumerate(name):
+        if ch in _REFUSED or ch == "#":
+            where = col + (len(word) - len(name)) + off
+            raise TagExprError(
+                f"unknown operator or character {ch!r} at column {where} in tag expression {expr!r} "
+                f"(use ',' AND, '|' OR, '-' NOT, or quote the tag)"
+            )
+    glob = "*" in name or "?" in name
+    return _Tok("tag", col, word, Tag(name, glob=glob, exact=exact))
+
+
+# ----------------------------------------------------------------------------------------- parsing
+
+_STARTS_OPERAND = {"tag", "not", "("}
+_SHOW = {"and": "','/AND", "or": "'|'/OR", "not": "'-'/NOT", ")": "')'", "end": "the end"}
+
+
+class _Parser:
+    def __init__(self, expr: str):
+        self.expr = expr
+        self.toks = _lex(expr)
+        self.i = 0
+
+    @property
+    def tok(self) -> _Tok:
+        return self.toks[self.i]
+
+    def fail(self, what: str, tok: _Tok | None = None) -> TagExprError:
+        tok = tok or self.tok
+        return TagExprError(f"{what} at column {tok.col} in tag expression {self.expr!r}")
+
+    def expect_operand(self, after: _Tok) -> None:
+        if self.tok.kind not in _STARTS_OPERAND:
+            found = _SHOW.get(self.tok.kind, repr(self.tok.text))
+            raise self.fail(f"expected a tag after {after.text!r} but found {found}")
+
+    def parse(self) -> Expr:
+        if self.tok.kind == "end":
+            raise TagExprError("empty tag expression")
+        if self.tok.kind not in _STARTS_OPERAND:
+            raise self.fail(f"expected a tag but found {_SHOW.get(self.tok.kind, self.tok.text)}")
+        expr = self.parse_and()
+        if self.tok.kind == ")":
+            raise self.fail("unexpected ')'")
+        assert self.tok.kind == "end"
+        return expr
+
+    def parse_and(self) -> Expr:
+        items = [self.parse_or()]
+        while True:
+            if self.tok.kind == "and":
+                op = self.tok
+                self.i += 1
+                self.expect_operand(op)
+            elif self.tok.kind not in _STARTS_OPERAND:
+                break
+            items.append(self.parse_or())
+        return _flat(And, items)
+
+    def parse_or(self) -> Expr:
+        items = [self.parse_unary()]
+        while self.tok.kind == "or":
+            op = self.tok
+            self.i += 1
+            self.expect_operand(op)
+            items.append(self.parse_unary())
+        return _flat(Or, items)
+
+    def parse_unary(self) -> Expr:
+        if self.tok.kind == "not":
+            op = self.tok
+            self.i += 1
+            if self.tok.kind not in _STARTS_OPERAND:
+                raise self.fail(f"dangling {op.text!r}: expected a tag after it", op)
+            return Not(self.parse_unary())
+        return self.parse_primary()
+
+    def parse_primary(self) -> Expr:
+        tok = self.tok
+        if tok.kind == "tag":
+            self.i += 1
+            assert tok.tag is not None
+            return tok.tag
+        if tok.kind == "(":
+            self.i += 1
+            if self.tok.kind == ")":
+                raise self.fail("empty parentheses", tok)
+            if self.tok.kind not in _STARTS_OPERAND:
+                raise self.fail(f"expected a tag but found {_SHOW.get(self.tok.kind, self.tok.text)}")
+            inner = self.parse_and()
+            if self.tok.kind != ")":
+                raise self.fail("unclosed '('", tok)
+            self.i += 1
+            return inner
+        raise self.fail(f"expected a tag but found {_SHOW.get(tok.kind, tok.text)}")  # pragma: no cover
+
+
+def _flat(kind: type[And] | type[Or], items: list[Expr]) -> Expr:
+    if len(items) == 1:
+        return items[0]
+    out: list[Expr] = []
+    for item in items:
+        out.extend(item.operands if isinstance(item, kind) else (item,))
+    return kind(tuple(out))
+
+
+def parse(expr: str) -> Expr:
+    """Parse a tag expression; :class:`TagExprError` says what is wrong and at which column."""
+    if not isinstance(expr, str):
+        raise TypeError("tag expression must be a string")
+    return _Parser(expr).parse()
+
+
+def combine_and(exprs: Iterable[Expr | str]) -> Expr:
+    """AND several expressions (repeated ``--tag`` options); strings are parsed first."""
+    items = [parse(e) if isinstance(e, str) else e for e in exprs]
+    if not items:
+        raise TagExprError("empty tag expression")
+    return _flat(And, items)
+
+
+# --------------------------------------------------------------------------------------- matching
+
+
+def _glob_pattern(name: str) -> str:
+    """A GLOB pattern for a user glob: literal parts keyed, GLOB's own specials made literal."""
+    out = []
+    for part in re.split(r"([*?])", name):
+        if part in ("*", "?"):
+            out.append(part)
+        else:
+            out.append(re.sub(r"([\[*?])", r"[\1]", _key(part)))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(name: str) -> re.Pattern[str]:
+    out = []
+    for part in re.split(r"([*?])", name):
+        out.append(".*" if part == "*" else "." if part == "?" else re.escape(_key(part)))
+    body = "".join(out)
+    return re.compile(f"(?:{body})(?:/.*)?", re.S)
+
+
+def _plain_key(tag: Tag) -> str:
+    return _key(tag.name).rstrip("/") or _key(tag.name)
+
+
+def _tag_matches(tag: Tag, keys: set[str]) -> bool:
+    if tag.glob:
+        rx = _glob_regex(tag.name)
+        return any(rx.fullmatch(k) for k in keys)
+    k = _plain_key(tag)
+    if tag.exact:
+        return k in keys
+    prefix = k + "/"
+    return any(x == k or x.startswith(prefix) for x in keys)
+
+
+def matches(expr: Expr, tags: Iterable[str]) -> bool:
+    """Whether a note with these tags (any spelling) matches; the same semantics as :func:`to_sql`."""
+    keys = {_key(t) for t in tags}
+    return _eval(expr, keys)
+
+
+def _eval(expr: Expr, keys: set[str]) -> bool:
+    if isinstance(expr, Tag):
+        return _tag_matches(expr, keys)
+    if isinstance(expr, Not):
+        return not _eval(expr.operand, keys)
+    if isinstance(expr, And):
+        return all(_eval(o, keys) for o in expr.operands)
+    return any(_eval(o, keys) for o in expr.operands)
+
+
+# -------------------------------------------------------------------------------------------- SQL
+
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+def _condition(tag: Tag) -> tuple[str, list]:
+    """A condition on ``note_tags.key`` for one term; index-friendly when the term is not a glob."""
+    if tag.glob:
+        pattern = _glob_pattern(tag.name)
+        if pattern.endswith("*"):
+            return "key GLOB ?", [pattern]
+        return "(key GLOB ? OR key GLOB ?)", [pattern, pattern + "/*"]
+    k = _plain_key(tag)
+    if tag.exact:
+        return "key = ?", [k]
+    # Every key nested under k sorts in [k + "/", k + "0"): "0" is the character after "/".
+    return "(key = ? OR (key >= ? AND key < ?))", [k, k + "/", k + "0"]
+
+
+def _any_of(tags: list[Tag]) -> tuple[str, list]:
+    conds, params = [], []
+    for tag in tags:
+        c, p = _condition(tag)
+        conds.append(c)
+        params.extend(p)
+    return " OR ".join(conds), params
+
+
+def to_sql(expr: Expr, note_id_column: str = "n.id") -> tuple[str, list]:
+    """A WHERE fragment selecting the notes matching ``expr`` and its parameters.
+
+    The fragment refers to ``note_id_column`` (an identifier such as ``n.id``, checked) and to the
+    table ``note_tags(note_id INTEGER NOT NULL, key TEXT)``; an index on ``note_tags(key, note_id)``
+    serves every non-glob term. Parentheses make it safe to AND with other conditions.
+    """
+    if not _COLUMN.fullmatch(note_id_column):
+        raise ValueError(f"not a column name: {note_id_column!r}")
+    col = note_id_column
+
+    def atoms(tags: list[Tag], negate: bool) -> tuple[str, list]:
+        cond, params = _any_of(tags)
+        op = "NOT IN" if negate else "IN"
+        return f"{col} {op} (SELECT note_id FROM note_tags WHERE {cond})", params
+
+    def walk(e: Expr) -> tuple[str, list]:
+        if isinstance(e, Tag):
+            return atoms([e], False)
+        if isinstance(e, Not):
+            inner = e.operand
+            if isinstance(inner, Tag):
+                return atoms([inner], True)
+            if isinstance(inner, Or) and all(isinstance(o, Tag) for o in inner.operands):
+                return atoms(list(inner.operands), True)  # type: ignore[arg-type]
+            sql, params = walk(inner)
+            return f"NOT ({sql})", params
+        parts: list[str] = []
+        params: list = []
+        operands = list(e.operands)
+        if isinstance(e, Or):
+            # All plain terms of an OR share one sub-query.
+            tags = [o for o in operands if isinstance(o, Tag)]
+            if len(tags) > 1:
+                sql, p = atoms(tags, False)
+                parts.append(sql)
+                params.extend(p)
+                operands = [o for o in operands if not isinstance(o, Tag)]
+        for o in operands:
+            sql, p = walk(o)
+            parts.append(sql)
+            params.extend(p)
+        if len(parts) == 1:
+            return parts[0], params
+        joiner = " AND " if isinstance(e, And) else " OR "
+        return "(" + joiner.join(parts) + ")", params
+
+    sql, params = walk(expr)
+    return f"({sql})", params

@@ -1,0 +1,138 @@
+"""One writer per vault, across processes and across devices that sync the vault.
+
+The lock is ``.vaulttool/lock``, a small JSON file naming the host, the process and the command, with
+the time it was last refreshed. A lock is held while its process lives (same host) or while it keeps
+being refreshed (another host: the file arrived through sync). A lock whose process is gone, or that was
+not refreshed for ``stale_after`` seconds, is stale and is taken over. On one host, taking the lock is
+serialised with ``flock`` on ``.vaulttool/lock.flock`` so two processes cannot both take a stale lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaulttool.errors import LockError
+
+__all__ = ["VaultLock", "Holder", "host_id"]
+
+
+def host_id() -> str:
+    return socket.gethostname() or "unknown-host"
+
+
+@dataclass
+class Holder:
+    host: str
+    pid: int
+    command: str
+    started: float
+    refreshed: float
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
+        return f"`vaulttool {self.command}` (pid {self.pid} on {self.host}, since {when})"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class VaultLock:
+    def __init__(self, state_dir: Path, command: str, stale_after: float = 120.0):
+        self.path = state_dir / "lock"
+        self.guard = state_dir / "lock.flock"
+        self.command = command
+        self.stale_after = stale_after
+        self.held = False
+        self.started = time.time()
+
+    def holder(self) -> Holder | None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return Holder(str(raw["host"]), int(raw["pid"]), str(raw.get("command", "?")),
+                          float(raw.get("started", 0)), float(raw.get("refreshed", 0)))
+        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError):
+            return None
+
+    def is_stale(self, h: Holder, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        if h.host == host_id():
+            return not _alive(h.pid)
+        return now - h.refreshed > self.stale_after
+
+    @contextlib.contextmanager
+    def _guarded(self):
+        self.guard.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.guard, "a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _write(self) -> None:
+        now = time.time()
+        body = {"host": host_id(), "pid": os.getpid(), "command": self.command,
+                "started": self.started, "refreshed": now}
+        tmp = self.path.with_name(f".lock.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def acquire(self, wait: float = 0.0) -> str | None:
+        """Take the lock; returns a message when a stale lock was taken over. Raises LockError when
+        another live process holds it after ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self._guarded():
+                h = self.holder()
+                mine = h is not None and h.host == host_id() and h.pid == os.getpid()
+                if h is None or mine or self.is_stale(h):
+                    self._write()
+                    self.held = True
+                    if h is not None and not mine:
+                        return f"took over a stale lock left by {h.describe()}"
+                    return None
+            if time.monotonic() >= deadline:
+                raise LockError(f"the vault is in use by {h.describe()}; "
+                                "wait for it to finish or stop it (a lock not refreshed for "
+                                f"{self.stale_after:g} s is taken over)")
+            time.sleep(0.2)
+
+    def refresh(self) -> None:
+        if self.held:
+            with self._guarded():
+                h = self.holder()
+                if h is not None and (h.host != host_id() or h.pid != os.getpid()):
+                    self.held = False
+                    raise LockError(f"lost the vault lock to {h.describe()}")
+                self._write()
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        with self._guarded():
+            h = self.holder()
+            if h is not None and h.host == host_id() and h.pid == os.getpid():
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+        self.held = False
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()

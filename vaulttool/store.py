@@ -1,0 +1,334 @@
+"""The SQLite index at ``<vault>/.vaulttool/index.db``: a cache of the notes, always rebuildable.
+
+WAL mode; the schema version lives in ``PRAGMA user_version`` and :data:`MIGRATIONS` brings an older
+index up to date. An index that is corrupt, from a newer vaulttool, or made on another host (it came
+through sync) is not trusted: it is deleted and rebuilt from the notes, which are the truth.
+All SQL is parameterised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from vaulttool.core.model import Link, NoteInfo
+from vaulttool.lock import host_id
+
+__all__ = ["Store", "SCHEMA_VERSION"]
+
+MIGRATIONS: list[str] = [
+    # 1: notes, tags, topics, links, attachments, tokeniser cache, document frequencies
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE notes(
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        name_key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        props TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        created TEXT,
+        site TEXT,
+        source TEXT,
+        url_key TEXT,
+        kind TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX notes_name_key ON notes(name_key);
+    CREATE INDEX notes_url_key ON notes(url_key) WHERE url_key IS NOT NULL;
+    CREATE INDEX notes_created ON notes(created);
+    CREATE TABLE note_tags(
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        pos INTEGER NOT NULL,
+        PRIMARY KEY(note_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX note_tags_key ON note_tags(key, note_id);
+    CREATE TABLE note_topics(
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        topic TEXT NOT NULL,
+        PRIMARY KEY(note_id, topic)
+    ) WITHOUT ROWID;
+    CREATE INDEX note_topics_topic ON note_topics(topic);
+    CREATE TABLE links(
+        id INTEGER PRIMARY KEY,
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        line INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        target TEXT NOT NULL,
+        fragment TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        context TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'unresolved',
+        resolved TEXT
+    );
+    CREATE INDEX links_note ON links(note_id);
+    CREATE INDEX links_resolved ON links(resolved) WHERE resolved IS NOT NULL;
+    CREATE INDEX links_target_key ON links(target_key);
+    CREATE TABLE files(path TEXT PRIMARY KEY) WITHOUT ROWID;
+    CREATE TABLE analysis(key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE note_terms(
+        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
+        term TEXT NOT NULL,
+        PRIMARY KEY(note_id, term)
+    ) WITHOUT ROWID;
+    CREATE INDEX note_terms_term ON note_terms(term, note_id);
+    CREATE TABLE pages(path TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class IndexUnusable(Exception):
+    pass
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, path: Path, rebuilt: str = ""):
+        self.conn = conn
+        self.path = path
+        self.rebuilt = rebuilt  # why the index was thrown away and started afresh ("" if it was not)
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, state_dir: Path, vault_root: Path, *, readonly: bool = False) -> "Store":
+        path = state_dir / "index.db"
+        if readonly:
+            if not path.exists():
+                raise FileNotFoundError(path)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn.row_factory = sqlite3.Row
+            return cls(conn, path)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls(cls._connect(path, vault_root), path)
+        except (sqlite3.DatabaseError, IndexUnusable) as exc:
+            reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.unlink(f"{path}{suffix}")
+                except FileNotFoundError:
+                    pass
+            return cls(cls._connect(path, vault_root), path, rebuilt=reason)
+
+    @staticmethod
+    def _connect(path: Path, vault_root: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise IndexUnusable(f"index was made by a newer vaulttool (schema {version})")
+            if version:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                if meta.get("host") != host_id():
+                    raise IndexUnusable(f"index was made on another host ({meta.get('host')}), "
+                                        "probably copied by a sync tool")
+                if meta.get("root") != str(vault_root):
+                    raise IndexUnusable(f"index was made for another folder ({meta.get('root')})")
+            for n in range(version, SCHEMA_VERSION):
+                conn.execute("BEGIN")
+                for statement in _statements(MIGRATIONS[n]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={n + 1}")
+                conn.execute("COMMIT")
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('host', ?), ('root', ?)",
+                         (host_id(), str(vault_root)))
+            conn.execute("SELECT count(*) FROM notes").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ------------------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # -- notes -------------------------------------------------------------------------------
+    def states(self) -> dict[str, tuple[int, int, int, str]]:
+        """path -> (id, size, mtime_ns, hash) for every indexed note."""
+        rows = self.conn.execute("SELECT path, id, size, mtime_ns, hash FROM notes")
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def touch(self, path: str, size: int, mtime_ns: int) -> None:
+        self.conn.execute("UPDATE notes SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+
+    def put_note(self, info: NoteInfo, *, size: int, mtime_ns: int, hash: str, name_key: str,
+                 link_keys: list[str], contexts: list[str], terms: Iterable[str] = ()) -> int:
+        c = self.conn
+        row = c.execute("SELECT id FROM notes WHERE path=?", (info.path,)).fetchone()
+        values = (info.path, name_key, info.title, json.dumps(info.props, ensure_ascii=False), size, mtime_ns,
+                  hash, info.created, info.site, info.source, info.url_key, info.kind, info.description,
+                  info.error)
+        if row:
+            note_id = row[0]
+            c.execute("""UPDATE notes SET path=?, name_key=?, title=?, props=?, size=?, mtime_ns=?, hash=?,
+                         created=?, site=?, source=?, url_key=?, kind=?, description=?, error=? WHERE id=?""",
+                      (*values, note_id))
+            for table in ("note_tags", "note_topics", "links", "note_terms"):
+                c.execute(f"DELETE FROM {table} WHERE note_id=?", (note_id,))
+        else:
+            note_id = c.execute("""INSERT INTO notes(path, name_key, title, props, size, mtime_ns, hash, created,
+                                   site, source, url_key, kind, description, error)
+                                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", values).lastrowid
+        from vaulttool.core.tags import tag_key
+
+        c.executemany("INSERT OR IGNORE INTO note_tags(note_id, key, tag, pos) VALUES (?,?,?,?)",
+                      [(note_id, tag_key(t), t, i) for i, t in enumerate(info.tags)])
+        topics = info.props.get("topics") if isinstance(info.props.get("topics"), list) else []
+        c.executemany("INSERT OR IGNORE INTO note_topics(note_id, topic) VALUES (?,?)",
+                      [(note_id, str(t)) for t in topics])
+        c.executemany(
+            "INSERT INTO links(note_id, line, kind, raw, target, fragment, alias, target_key, context)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            [(note_id, ln.line, ln.kind, ln.raw, ln.target, ln.fragment, ln.alias, k, ctx)
+             for ln, k, ctx in zip(info.links, link_keys, contexts)])
+        c.executemany("INSERT OR IGNORE INTO note_terms(note_id, term) VALUES (?,?)",
+                      [(note_id, t) for t in terms])
+        return note_id
+
+    def delete_note(self, path: str) -> None:
+        self.conn.execute("DELETE FROM notes WHERE path=?", (path,))
+
+    def note(self, path: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM notes WHERE path=?", (path,)).fetchone()
+
+    def paths(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM notes")]
+
+    def paths_by_name_key(self, key: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT path FROM notes WHERE name_key=?", (key,))]
+
+    def tags_of(self, path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT t.tag FROM note_tags t JOIN notes n ON n.id=t.note_id WHERE n.path=? ORDER BY t.pos", (path,))]
+
+    # -- attachments -------------------------------------------------------------------------
+    def files(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT path FROM files")}
+
+    def set_files(self, add: Iterable[str], remove: Iterable[str]) -> None:
+        self.conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in remove])
+        self.conn.executemany("INSERT OR IGNORE INTO files(path) VALUES (?)", [(p,) for p in add])
+
+    # -- links -------------------------------------------------------------------------------
+    def links_of(self, note_ids: Iterable[int] | None = None) -> Iterator[sqlite3.Row]:
+        sql = ("SELECT l.id, l.kind, l.target, l.fragment, l.alias, l.line, l.raw, l.status, l.resolved,"
+               " n.path AS source FROM links l JOIN notes n ON n.id = l.note_id")
+        if note_ids is None:
+            yield from self.conn.execute(sql)
+            return
+        ids = list(note_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            yield from self.conn.execute(sql + f" WHERE l.note_id IN ({','.join('?' * len(chunk))})", chunk)
+
+    def links_by_target_keys(self, keys: Iterable[str]) -> Iterator[sqlite3.Row]:
+        keys = list(set(keys))
+        sql = ("SELECT l.id, l.kind, l.target, l.fragment, l.alias, l.line, l.raw, l.status, l.resolved,"
+               " n.path AS source FROM links l JOIN notes n ON n.id = l.note_id WHERE l.target_key IN ")
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            yield from self.conn.execute(sql + f"({','.join('?' * len(chunk))})", chunk)
+
+    def links_resolved_to(self, paths: Iterable[str]) -> Iterator[sqlite3.Row]:
+        paths = list(set(paths))
+        sql = ("SELECT l.id, l.kind, l.target, l.fragment, l.alias, l.line, l.raw, l.status, l.resolved,"
+               " n.path AS source FROM links l JOIN notes n ON n.id = l.note_id WHERE l.resolved IN ")
+        for i in range(0, len(paths), 500):
+            chunk = paths[i : i + 500]
+            yield from self.conn.execute(sql + f"({','.join('?' * len(chunk))})", chunk)
+
+    def set_resolutions(self, rows: Iterable[tuple[str, str | None, int]]) -> None:
+        self.conn.executemany("UPDATE links SET status=?, resolved=? WHERE id=?", rows)
+
+    @staticmethod
+    def row_link(row: sqlite3.Row) -> Link:
+        return Link(row["kind"], row["target"], row["fragment"], row["alias"], row["line"], row["raw"])
+
+    # -- tokeniser cache and document frequencies --------------------------------------------
+    def get_analysis(self, key: str) -> dict | None:
+        row = self.conn.execute("SELECT data FROM analysis WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_analysis(self, key: str, data: dict) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO analysis(key, data) VALUES (?, ?)",
+                          (key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+
+    def prune_analysis(self, keep: set[str]) -> None:
+        stale = [(k,) for (k,) in self.conn.execute("SELECT key FROM analysis") if k not in keep]
+        self.conn.executemany("DELETE FROM analysis WHERE key=?", stale)
+
+    def doc_freq(self, terms: Iterable[str] | None = None) -> tuple[dict[str, int], int]:
+        """Document frequency of terms, each URL counted once; and the number of documents."""
+        n_docs = self.conn.execute(
+            "SELECT count(DISTINCT coalesce(url_key, 'id:' || id)) FROM notes WHERE kind != 'page'").fetchone()[0]
+        base = ("SELECT t.term, count(DISTINCT coalesce(n.url_key, 'id:' || n.id)) FROM note_terms t"
+                " JOIN notes n ON n.id = t.note_id")
+        if terms is None:
+            return dict(self.conn.execute(base + " GROUP BY t.term")), n_docs
+        terms = list(set(terms))
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), 500):
+            chunk = terms[i : i + 500]
+            out.update(self.conn.execute(base + f" WHERE t.term IN ({','.join('?' * len(chunk))}) GROUP BY t.term",
+                                         chunk))
+        return out, n_docs
+
+    # -- vault-wide facts the normaliser asks for --------------------------------------------
+    def earliest_with_url(self, url_key: str, exclude: str) -> tuple[str, list[str]] | None:
+        row = self.conn.execute(
+            "SELECT path, props FROM notes WHERE url_key=? AND path != ? AND kind IN ('clip', 'note')"
+            " ORDER BY coalesce(created, '9999'), path LIMIT 1", (url_key, exclude)).fetchone()
+        if not row:
+            return None
+        auto = json.loads(row["props"]).get("auto_tags") or []
+        return row["path"], [str(t) for t in auto] if isinstance(auto, list) else []
+
+    def tag_spellings(self) -> dict[str, str]:
+        """key -> the spelling most notes use (ties: the smallest string)."""
+        out: dict[str, tuple[int, str]] = {}
+        for key, tag, n in self.conn.execute("SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag"):
+            best = out.get(key)
+            if best is None or (-n, tag) < (-best[0], best[1]):
+                out[key] = (n, tag)
+        return {k: v[1] for k, v in out.items()}
+
+    def topic_count(self, topic: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM note_topics WHERE topic=?", (topic,)).fetchone()[0]
+
+    # -- generated pages ---------------------------------------------------------------------
+    def page_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT path, hash FROM pages"))
+
+    def set_page(self, path: str, hash: str | None) -> None:
+        if hash is None:
+            self.conn.execute("DELETE FROM pages WHERE path=?", (path,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", (path, hash))
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

@@ -1,0 +1,299 @@
+"""``reindex``: walk the vault, normalise new clips, update the index, rebuild the affected pages.
+
+The walk is diffed against the index by (size, mtime_ns) and a change is confirmed by content hash, so
+a warm run with nothing changed reads no note. Everything happens in one transaction; a run that is
+killed leaves the previous index intact and the next run picks up where the files are.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from vaulttool.core import normalise as core
+from vaulttool.core.noteinfo import read_note
+from vaulttool.errors import NoteError
+from vaulttool.originals import Originals
+from vaulttool.usecases import indexing
+from vaulttool.usecases.normalising import Loaded, VaultContext, draft_for, load, write_result
+from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.session import Session
+
+__all__ = ["reindex", "CachedTagger"]
+
+
+class CachedTagger:
+    """The tagger behind the index's cache of analyses (keyed by the text analysed), loading jieba
+    only when a text is not in the cache."""
+
+    def __init__(self, store, config):
+        self.store = store
+        self.config = config
+        self._tagger = None
+        self.analysed = 0
+
+    @property
+    def tagger(self):
+        if self._tagger is None:
+            from vaulttool.core.tagger import Tagger
+
+            self._tagger = Tagger(self.config)
+        return self._tagger
+
+    def analyse(self, title, description, body, exclude=()):
+        exclude = sorted(set(exclude))
+        key = indexing.analysis_key(title, description, body + "\x1e" + "\x1f".join(exclude))
+        cached = self.store.get_analysis(key)
+        if cached is not None:
+            return cached
+        result = self.tagger.analyse(title, description, body, exclude=exclude)
+        self.analysed += 1
+        self.store.put_analysis(key, result)
+        return result
+
+    def choose(self, analysis, df, n_docs, explicit=()):
+        return self.tagger.choose(analysis, df, n_docs, explicit=explicit)
+
+    def candidate_terms(self, analysis):
+        return self.tagger.candidate_terms(analysis)
+
+
+@dataclass
+class _Pending:
+    loaded: Loaded
+    draft: core.Draft
+
+
+class Run:
+    def __init__(self, session: Session, reporter: Reporter, *, dry_run: bool, full: bool, normalise: bool):
+        self.session = session
+        self.vault = session.vault
+        self.store = session.store
+        self.reporter = reporter
+        self.dry_run = dry_run
+        self.normalise = normalise
+        self.summary = Summary()
+        self.changes = indexing.Changes(full=full)
+        self.originals = Originals(self.vault)
+        self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
+        self.pending: list[_Pending] = []
+        self.restored = self.originals.restored_hashes()
+        self.explicit = False  # paths named by the user: normalise even own notes and restored clips
+        self.diff = False  # show what would change instead of writing
+
+    def fail(self, err: NoteError) -> None:
+        self.summary.failed.append((err.path, err.reason))
+        self.reporter.event("failed", err.path, err.reason)
+
+    def analyse_note(self, info) -> dict:
+        return self.tagger.analyse(info.title, info.description, info.body)
+
+    def read(self, rel: str, taken: set[str]) -> None:
+        """Read one new or changed note: queue it for normalisation if it is a raw clip, index it."""
+        try:
+            loaded = load(self.vault, rel)
+        except NoteError as err:
+            self.fail(err)
+            if self.store.note(rel) is not None:
+                indexing.remove(self.store, rel, self.changes)
+            return
+        state = self.store.note(rel)
+        if state is not None and state["hash"] == loaded.hash and not self.changes.full and not self.explicit:
+            self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
+            return
+        draft = draft_for(loaded, explicit=self.explicit)
+        ctx = _PrepareContext(self.tagger)
+        analysis = None
+        if self.normalise and (self.explicit or loaded.hash not in self.restored):
+            try:
+                core.prepare(draft, ctx)
+                self.pending.append(_Pending(loaded, draft))
+                analysis = draft.analysis
+            except core.Skip:
+                pass
+            except NoteError as err:
+                self.fail(err)
+        info = read_note(rel, loaded.decoded.text)
+        if analysis is None:
+            analysis = self.analyse_note(info)
+        terms = self.tagger.candidate_terms(analysis)
+        indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes)
+        self.summary.indexed += 1
+
+    def normalise_pending(self, taken: set[str]) -> None:
+        if not self.pending:
+            return
+        self._wait_quiet()
+        ctx = VaultContext(self.store, self.vault, self.tagger, taken)
+        if len(self.pending) > 50:
+            ctx.preload_doc_freq()
+        self.pending.sort(key=lambda p: (str(p.draft.props.get("created") or ""), p.loaded.rel))
+        for item in self.pending:
+            loaded, draft = item.loaded, item.draft
+            try:
+                ctx.release(loaded.rel)
+                core.finish(draft, ctx)
+                target = draft.new_path or loaded.rel
+                ctx.claim(target)
+                if self.dry_run or self.diff:
+                    if self.diff:
+                        self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
+                    self.reporter.event("normalised", loaded.rel, _detail(draft, target, dry=True))
+                    self.summary.normalised += 1
+                    continue
+                written = write_result(self.vault, self.originals, loaded, draft)
+            except NoteError as err:
+                self.fail(err)
+                continue
+            if written is None:
+                continue
+            target, data = written
+            self.summary.normalised += 1
+            self.reporter.event("normalised", loaded.rel, _detail(draft, target))
+            self._reindex_written(loaded, target, data)
+        self.originals.clear_journal()
+
+    def _reindex_written(self, loaded: Loaded, target: str, data: bytes) -> None:
+        from vaulttool.core.textio import decode
+        from vaulttool.vaultio import digest
+
+        if target != loaded.rel:
+            indexing.remove(self.store, loaded.rel, self.changes)
+            self.changes.removed.pop(loaded.rel, None)
+            self.changes.added.discard(loaded.rel)
+        st = self.vault.abs(target).stat()
+        text = decode(data).text
+        info = read_note(target, text)
+        analysis = self.analyse_note(info)
+        indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes)
+
+    def _wait_quiet(self) -> None:
+        quiet = self.vault.config.watch.quiet
+        if quiet <= 0 or self.dry_run or self.diff or self.explicit:
+            return
+        newest = max(p.loaded.st.st_mtime for p in self.pending)
+        wait = quiet - (time.time() - newest)
+        if wait > 0:
+            self.reporter.event("info", "", f"waiting {wait:.1f} s for clips changed just now to settle")
+            time.sleep(wait)
+        keep = []
+        for p in self.pending:
+            try:
+                st = self.vault.abs(p.loaded.rel).stat()
+            except OSError:
+                st = None
+            if st is None or (st.st_size, st.st_mtime_ns) != (p.loaded.st.st_size, p.loaded.st.st_mtime_ns):
+                self.summary.skipped += 1
+                self.reporter.event("skipped", p.loaded.rel, "still changing: left for a later run")
+            else:
+                keep.append(p)
+        self.pending = keep
+
+
+class _PrepareContext:
+    """PREPARE needs only the tagger."""
+
+    def __init__(self, tagger):
+        self.tagger = tagger
+
+
+def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
+    import difflib
+
+    before = loaded.decoded.text.splitlines(keepends=True)
+    after = (draft.result or "").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(before, after, f"a/{loaded.rel}", f"b/{target}"))
+
+
+def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
+    parts = [f"{draft.format}"]
+    if target != draft.path:
+        parts.append(f"-> {target}")
+    if draft.tags:
+        parts.append("tags: " + ", ".join(draft.tags))
+    parts.extend(draft.messages)
+    return ("would be " if dry else "") + "; ".join(parts)
+
+
+def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run: bool = False,
+            normalise: bool = True, pages: bool = True) -> Summary:
+    """Bring the index (and pages) up to date with the vault."""
+    vault, store = session.vault, session.store
+    run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt), normalise=normalise)
+    if not dry_run:
+        for fixed in run.originals.recover():
+            reporter.event("info", fixed, "finished a rename left half done by an interrupted run")
+        for tmp in vault.remove_stale_temps():
+            reporter.event("info", tmp, "removed a temp file left by an interrupted run")
+    walk = vault.walk()
+    for rel, reason in walk.problems:
+        reporter.event("warning", rel, reason)
+    run.summary.scanned = len(walk.notes)
+    store.begin()
+    try:
+        states = store.states()
+        known_files = store.files()
+        run.changes.files_added = walk.files - known_files
+        run.changes.files_removed = known_files - walk.files
+        store.set_files(run.changes.files_added, run.changes.files_removed)
+        for rel in sorted(set(states) - set(walk.notes)):
+            indexing.remove(store, rel, run.changes)
+            run.summary.removed += 1
+            reporter.event("removed", rel)
+        todo = [rel for rel, st in walk.notes.items()
+                if run.changes.full or rel not in states
+                or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])]
+        taken = set(walk.notes) | set(walk.pages) | walk.files
+        for rel in reporter.progress(sorted(todo), len(todo), "reading"):
+            run.read(rel, taken)
+        run.normalise_pending(taken)
+        indexing.relink(store, run.changes)
+        if pages and not dry_run:
+            from vaulttool.usecases.pages import rebuild_pages
+
+            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages)
+        if dry_run:
+            store.rollback()
+        else:
+            store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    return run.summary.done()
+
+
+
+def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dry_run: bool = False,
+                    diff: bool = False) -> Summary:
+    """``normalise PATH...``: the named notes (folders expanded) are normalised even when they are the
+    user's own (only missing properties are added) or were restored; the index and pages follow."""
+    vault, store = session.vault, session.store
+    walk = vault.walk()
+    run = Run(session, reporter, dry_run=dry_run, full=False, normalise=True)
+    run.explicit, run.diff = True, diff
+    wanted: list[str] = []
+    for rel in rels:
+        prefix = "" if rel in ("", ".") else rel.rstrip("/") + "/"
+        under = [rel] if rel in walk.notes else sorted(p for p in walk.notes if p.startswith(prefix))
+        if not under:
+            run.fail(NoteError(rel, "no note at this path (or it is ignored)"))
+        wanted.extend(under)
+    run.summary.scanned = len(set(wanted))
+    taken = set(walk.notes) | set(walk.pages) | walk.files
+    store.begin()
+    try:
+        for rel in dict.fromkeys(wanted):
+            run.read(rel, taken)
+        run.normalise_pending(taken)
+        indexing.relink(store, run.changes)
+        if not (dry_run or diff):
+            from vaulttool.usecases.pages import rebuild_pages
+
+            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages)
+            store.commit()
+        else:
+            store.rollback()
+    except BaseException:
+        store.rollback()
+        raise
+    return run.summary.done()

@@ -1,0 +1,69 @@
+"""Open a vault for a use-case: settings, file access, the index, and (for writers) the lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaulttool import config as configmod
+from vaulttool.lock import VaultLock
+from vaulttool.store import Store
+from vaulttool.vaultio import Vault, find_vault
+
+__all__ = ["Session", "open_session", "open_reader"]
+
+
+@dataclass
+class Session:
+    vault: Vault
+    store: Store
+    lock: VaultLock | None = None
+    note: str = ""  # anything worth telling the user about how the session opened
+
+    def close(self) -> None:
+        try:
+            self.store.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _vault(vault_dir: str | Path | None) -> Vault:
+    root = find_vault(str(vault_dir) if vault_dir else None)
+    return Vault(root, configmod.load(root))
+
+
+def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.0) -> Session:
+    """A writer's session: takes the vault lock (raises LockError if another process holds it)."""
+    vault = _vault(vault_dir)
+    lock = VaultLock(vault.state, command, vault.config.watch.lock_stale_seconds)
+    notes = []
+    took_over = lock.acquire(wait=wait)
+    if took_over:
+        notes.append(took_over)
+    try:
+        store = Store.open(vault.state, vault.root)
+    except BaseException:
+        lock.release()
+        raise
+    if store.rebuilt:
+        notes.append(f"rebuilding the index: {store.rebuilt}")
+    return Session(vault, store, lock, "; ".join(notes))
+
+
+def open_reader(vault_dir: str | Path | None) -> Session:
+    """A reader's session: no lock, the index opened read-only (it must exist)."""
+    from vaulttool.errors import UsageError
+
+    vault = _vault(vault_dir)
+    try:
+        store = Store.open(vault.state, vault.root, readonly=True)
+    except FileNotFoundError:
+        raise UsageError(f"no index in {vault.root}: run `vaulttool reindex` first") from None
+    return Session(vault, store)

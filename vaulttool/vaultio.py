@@ -1,0 +1,282 @@
+"""Vault file I/O: finding the vault, walking it, reading notes, and writing them safely.
+
+Every write goes to a dot-named temp file in the same folder (ignored by Obsidian and by vaulttool's
+own walker), is fsynced, and replaces the note atomically, but only after checking that the note still
+holds the bytes that were read. Nothing is ever written outside the vault root.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import stat as statmod
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaulttool.config import STATE_DIR, Config
+from vaulttool.errors import NoteError, UsageError
+
+__all__ = ["Vault", "find_vault", "Walk", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
+
+TMP_SUFFIX = ".vaulttool-tmp"
+ALWAYS_IGNORED = {".obsidian", ".trash", STATE_DIR, ".git"}
+
+
+class ChangedUnderUs(NoteError):
+    """The note changed between reading and replacing it: it was left as it is."""
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def find_vault(explicit: str | None, start: Path | None = None) -> Path:
+    """The vault root: ``explicit`` (``--vault`` / ``VAULTTOOL_VAULT``), else the nearest parent of
+    ``start`` holding ``.obsidian/`` or ``.vaulttool/``, else ``start`` itself."""
+    if explicit:
+        root = Path(explicit).expanduser()
+        if not root.is_dir():
+            raise UsageError(f"not a vault: {explicit} is not a folder")
+        return root.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".obsidian").is_dir() or (folder / STATE_DIR).is_dir():
+            return folder
+    return here
+
+
+@dataclass
+class Walk:
+    notes: dict[str, os.stat_result] = field(default_factory=dict)  # rel path -> stat, *.md only
+    files: set[str] = field(default_factory=set)  # every other file (attachments), for links
+    pages: dict[str, os.stat_result] = field(default_factory=dict)  # *.md in the pages folder
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason)
+
+
+class Vault:
+    def __init__(self, root: Path, config: Config):
+        self.root = Path(os.path.realpath(root))
+        self.config = config
+        self.state = self.root / STATE_DIR
+
+    # -- paths -------------------------------------------------------------------------------
+    def abs(self, rel: str) -> Path:
+        """The absolute path of a vault-relative path; refuses anything that would leave the vault."""
+        if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:
+            raise UsageError(f"not a path inside the vault: {rel!r}")
+        parts = rel.split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            raise UsageError(f"not a path inside the vault: {rel!r}")
+        path = self.root.joinpath(*parts)
+        parent = os.path.realpath(path.parent)
+        if parent != str(self.root) and not parent.startswith(str(self.root) + os.sep):
+            raise UsageError(f"{rel}: its folder leads outside the vault (symlink?)")
+        return path
+
+    def rel(self, path: Path | str) -> str:
+        """The vault-relative, ``/``-separated form of a path given on the command line."""
+        p = Path(path)
+        p = p if p.is_absolute() else Path.cwd() / p
+        real_parent = Path(os.path.realpath(p.parent))
+        try:
+            rel = (real_parent / p.name).relative_to(self.root)
+        except ValueError:
+            raise UsageError(f"{path}: not inside the vault {self.root}") from None
+        return rel.as_posix()
+
+    def ignored(self, rel: str) -> bool:
+        parts = rel.split("/")
+        if any(p.startswith(".") or p in ALWAYS_IGNORED for p in parts):
+            return True
+        return any(fnmatch.fnmatchcase(rel, g) for g in self.config.ignore)
+
+    def is_page(self, rel: str) -> bool:
+        return rel.startswith(self.config.pages_folder + "/")
+
+    # -- walking -----------------------------------------------------------------------------
+    def walk(self) -> Walk:
+        out = Walk()
+        root = str(self.root)
+        seen_dirs: set[tuple[int, int]] = set()
+        stack = [("", root)]
+        while stack:
+            rel_dir, abs_dir = stack.pop()
+            try:
+                st = os.stat(abs_dir)
+                key = (st.st_dev, st.st_ino)
+                if key in seen_dirs:
+                    out.problems.append((rel_dir, "symlink loop: folder already visited"))
+                    continue
+                seen_dirs.add(key)
+                entries = list(os.scandir(abs_dir))
+            except OSError as exc:
+                out.problems.append((rel_dir or ".", f"cannot read folder: {exc.strerror}"))
+                continue
+            for entry in entries:
+                name = entry.name
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if name.startswith(".") or name in ALWAYS_IGNORED:
+                    continue
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    out.problems.append((rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                                         "file name is not valid UTF-8: skipped"))
+                    continue
+                if self.config.ignore and any(fnmatch.fnmatchcase(rel, g) for g in self.config.ignore):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if target != root and not target.startswith(root + os.sep):
+                            out.problems.append((rel, "symlink to outside the vault: not followed"))
+                            continue
+                    st = entry.stat()
+                except OSError as exc:
+                    out.problems.append((rel, f"cannot stat: {exc.strerror or exc}"))
+                    continue
+                if statmod.S_ISDIR(st.st_mode):
+                    stack.append((rel, entry.path))
+                elif statmod.S_ISREG(st.st_mode):
+                    if name.lower().endswith(".md"):
+                        if self.is_page(rel):
+                            out.pages[rel] = st
+                        else:
+                            out.notes[rel] = st
+                    else:
+                        out.files.add(rel)
+        return out
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, rel: str) -> tuple[bytes, os.stat_result]:
+        """The bytes of a note and the stat they belong to. Raises :class:`NoteError`."""
+        path = self.abs(rel)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise NoteError(rel, "disappeared before it could be read") from None
+        except IsADirectoryError:
+            raise NoteError(rel, "is a folder, not a note") from None
+        except PermissionError:
+            raise NoteError(rel, "no permission to read it") from None
+        except OSError as exc:
+            raise NoteError(rel, f"cannot open: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not statmod.S_ISREG(st.st_mode):
+                raise NoteError(rel, "is not a regular file")
+            limit = self.config.max_file_bytes
+            if st.st_size > limit:
+                raise NoteError(rel, f"too large ({st.st_size / 1048576:.1f} MB > max_file_mb "
+                                     f"{self.config.max_file_mb:g}): skipped")
+            data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise NoteError(rel, f"grew past max_file_mb {self.config.max_file_mb:g} while being read")
+        return data, st
+
+    # -- writing -----------------------------------------------------------------------------
+    def _tmp_for(self, path: Path) -> Path:
+        return path.parent / f".{os.getpid()}-{os.urandom(4).hex()}{TMP_SUFFIX}"
+
+    def write_new(self, rel: str, data: bytes) -> None:
+        """Create ``rel`` atomically; fails (NoteError) if it already exists."""
+        path = self.abs(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._tmp_for(path)
+        self._write_tmp(tmp, data, 0o644)
+        try:
+            os.link(tmp, path)  # atomic and refuses to clobber
+        except FileExistsError:
+            raise NoteError(rel, "already exists: not overwritten") from None
+        finally:
+            _unlink(tmp)
+        _fsync_dir(path.parent)
+
+    def replace(self, rel: str, data: bytes, expected: str, *, mode: int | None = None) -> None:
+        """Replace ``rel`` with ``data`` if it still holds the bytes whose digest is ``expected``."""
+        path = self.abs(rel)
+        tmp = self._tmp_for(path)
+        self._write_tmp(tmp, data, mode if mode is not None else 0o644)
+        try:
+            try:
+                with open(path, "rb") as fh:
+                    current = fh.read(self.config.max_file_bytes + 1)
+            except OSError:
+                raise ChangedUnderUs(rel, "disappeared while being processed: left for a later run") from None
+            if digest(current) != expected:
+                raise ChangedUnderUs(rel, "changed while being processed: left as it is for a later run")
+            os.replace(tmp, path)
+        finally:
+            _unlink(tmp)
+        _fsync_dir(path.parent)
+
+    def rename(self, rel: str, new_rel: str) -> None:
+        """Rename a note inside the vault without ever replacing an existing file."""
+        src, dst = self.abs(rel), self.abs(new_rel)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(dst) and not _same_file(src, dst):
+            raise NoteError(new_rel, "already exists: rename skipped")
+        os.rename(src, dst)
+        _fsync_dir(dst.parent)
+
+    def delete_page(self, rel: str) -> None:
+        _unlink(self.abs(rel))
+
+    @staticmethod
+    def _write_tmp(tmp: Path, data: bytes, mode: int) -> None:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            _unlink(tmp)
+            raise
+        os.close(fd)
+
+    def remove_stale_temps(self) -> list[str]:
+        """Delete temp files a killed run left behind (call with the vault lock held)."""
+        removed = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if d not in (".git", ".obsidian", ".trash")]
+            for name in filenames:
+                if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                    p = Path(dirpath) / name
+                    _unlink(p)
+                    removed.append(p.relative_to(self.root).as_posix())
+        return removed
+
+
+def nfc(rel: str) -> str:
+    return unicodedata.normalize("NFC", rel)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
