@@ -9,6 +9,11 @@ first clip of a URL in path order is kept. Document frequencies are counted over
 
 Compared in the same run: vaulttool's tagger and ``jieba.analyse.extract_tags(text, topK=5)``.
 
+Columns: hit@5 (below); diversity = distinct tags / all tags; the most common tag and the share of notes
+carrying it; the share of distinct tags used by at least two notes; stable = mean Jaccard similarity of
+the tags of a URL's first clip and of its next clip with a different text (same document frequencies);
+tags/note; tags/s (tokenising, counting document frequencies and choosing; jieba's start-up excluded).
+
 hit@5: a note scores a hit if any of its tags matches any gold tag: equal strings, or one containing the
 other with the shorter at least 3 characters, after NFKC + lower case; averaged over notes with gold.
 """
@@ -41,7 +46,7 @@ _SUPER_TOPIC = re.compile(
     r'<span class="surl-text">([^<]*)</span></a>',
     re.DOTALL,
 )
-_HASHTAG = re.compile(r"#([^#\n<>]{1,80}?)#")
+_HASHTAG = re.compile(r"#(?=\S)([^#\n<>]{1,80}?)(?<=\S)#")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -103,8 +108,11 @@ def make_entry(clip: dict) -> dict:
     }
 
 
-def load_entries(corpus: Path, limit: int | None = None) -> list[dict]:
+def load_entries(corpus: Path, limit: int | None = None) -> tuple[list[dict], list[dict | None]]:
+    """One entry per unique URL (its first clip in path order) and, for each, the URL's next clip
+    whose text differs (``None`` when the URL was clipped once): the stability check."""
     entries: dict[str, dict] = {}
+    again: dict[str, dict] = {}
     for path in sorted(corpus.rglob("*.md")):
         if path.name in ("SOURCE.md", "README.md"):
             continue
@@ -114,8 +122,15 @@ def load_entries(corpus: Path, limit: int | None = None) -> list[dict]:
         key = url_key(clip["url"])
         if key not in entries:
             entries[key] = make_entry(clip)
-    out = list(entries.values())
-    return out[:limit] if limit else out
+        elif key not in again:
+            entry = make_entry(clip)
+            first = entries[key]
+            if (entry["title"], entry["description"], entry["body"]) != (
+                first["title"], first["description"], first["body"]
+            ):
+                again[key] = entry
+    keys = list(entries)[:limit] if limit else list(entries)
+    return [entries[k] for k in keys], [again.get(k) for k in keys]
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -131,6 +146,17 @@ def matches(tag: str, gold: str) -> bool:
         return True
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 3 and short in long_
+
+
+def stability(first: list[list[str]], second: list[list[str] | None]) -> float:
+    """Mean Jaccard similarity of the tags of the two clips of each re-clipped URL."""
+    scores = []
+    for a, b in zip(first, second):
+        if b is None:
+            continue
+        sa, sb = {_norm(t) for t in a}, {_norm(t) for t in b}
+        scores.append(len(sa & sb) / len(sa | sb) if sa | sb else 1.0)
+    return sum(scores) / len(scores) if scores else 0.0
 
 
 def score(entries: list[dict], tags_per_entry: list[list[str]], seconds: float) -> dict:
@@ -152,7 +178,8 @@ def score(entries: list[dict], tags_per_entry: list[list[str]], seconds: float) 
     }
 
 
-def run_vaulttool(entries: list[dict], config: TagConfig) -> tuple[list[list[str]], float]:
+def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConfig):
+    """Tags of every entry (df over the entries), the time taken, and the tags of the second clips."""
     tagger = Tagger(config)
     tagger.analyse("预热", "", "")  # loads jieba: not part of the timing
     start = time.perf_counter()
@@ -161,22 +188,29 @@ def run_vaulttool(entries: list[dict], config: TagConfig) -> tuple[list[list[str
     for a in analyses:
         df.update(tagger.candidate_terms(a))
     tags = [tagger.choose(a, df, len(entries)) for a in analyses]
-    return tags, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    second = [
+        tagger.choose(tagger.analyse(e["title"], e["description"], e["body"]), df, len(entries)) if e else None
+        for e in again
+    ]
+    return tags, seconds, second
 
 
-def run_jieba(entries: list[dict]) -> tuple[list[list[str]], float]:
+def run_jieba(entries: list[dict], again: list[dict | None]):
     import jieba
     import jieba.analyse
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     jieba.analyse.extract_tags("预热", topK=5)
+
+    def extract(e: dict) -> list[str]:
+        return jieba.analyse.extract_tags("\n".join((e["title"], e["description"], e["body"])), topK=5)
+
     start = time.perf_counter()
-    tags = [
-        jieba.analyse.extract_tags("\n".join((e["title"], e["description"], e["body"])), topK=5)
-        for e in entries
-    ]
-    return tags, time.perf_counter() - start
+    tags = [extract(e) for e in entries]
+    seconds = time.perf_counter() - start
+    return tags, seconds, [extract(e) if e else None for e in again]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,22 +224,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
 
-    entries = load_entries(args.corpus, args.limit)
+    entries, again = load_entries(args.corpus, args.limit)
     results = {}
-    vt_tags, vt_seconds = run_vaulttool(entries, TagConfig())
+    vt_tags, vt_seconds, vt_again = run_vaulttool(entries, again, TagConfig())
     results["vaulttool"] = score(entries, vt_tags, vt_seconds)
+    results["vaulttool"]["stable"] = stability(vt_tags, vt_again)
     if not args.no_baseline:
-        jb_tags, jb_seconds = run_jieba(entries)
+        jb_tags, jb_seconds, jb_again = run_jieba(entries, again)
         results["jieba.analyse top-5"] = score(entries, jb_tags, jb_seconds)
+        results["jieba.analyse top-5"]["stable"] = stability(jb_tags, jb_again)
 
     shown = " ".join(["python benchmarks/tag_quality.py"] + (argv if argv is not None else sys.argv[1:]))
-    print(f"`{shown}`: {len(entries)} unique URLs, {results['vaulttool']['gold_notes']} with gold tags\n")
-    print("| tagger | hit@5 | diversity | most common tag (share of notes) | tags on ≥2 notes | tags/note | tags/s |")
-    print("|---|---|---|---|---|---|---|")
+    n_again = sum(1 for e in again if e)
+    print(
+        f"`{shown}`: {len(entries)} unique URLs, {results['vaulttool']['gold_notes']} with gold tags, "
+        f"{n_again} clipped again with different text\n"
+    )
+    print(
+        "| tagger | hit@5 | diversity | most common tag (share of notes) | tags on ≥2 notes "
+        "| stable (re-clips) | tags/note | tags/s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(
             f"| {name} | {r['hit']:.3f} | {r['diversity']:.3f} | {r['top']} ({r['top_share']:.1%}) "
-            f"| {r['shared']:.1%} | {r['per_note']:.2f} | {r['rate']:,.0f} |"
+            f"| {r['shared']:.1%} | {r['stable']:.3f} | {r['per_note']:.2f} | {r['rate']:,.0f} |"
         )
     if args.show:
         step = max(1, len(entries) // args.show)

@@ -215,6 +215,10 @@ class Store:
     def note(self, path: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM notes WHERE path=?", (path,)).fetchone()
 
+    def raw_clip_paths(self) -> set[str]:
+        """Clips indexed but not normalised yet (skipped, deferred or failed last time)."""
+        return {r[0] for r in self.conn.execute("SELECT path FROM notes WHERE kind = 'raw-clip'")}
+
     def paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM notes")]
 

@@ -14,15 +14,19 @@ alias (the form Obsidian writes in tables): ``[[Note\\|x]]`` is target ``Note``,
 Inline tags, as Obsidian's documented rule has them:
 
 - ``#`` starts a tag at the start of a line or after whitespace, or right after a tag (``#a#b`` gives
-  ``a`` and ``b``, as Obsidian does); ``x#a``, ``[#a](url)``, ``>#a`` (after an HTML tag) are not tags.
+  ``a`` and ``b``, as Obsidian does); ``x#a``, ``[#a](url)``, ``<b>#a`` (right after an HTML tag) are
+  not tags; ``> #a`` in a block quote and ``| #a |`` in a table cell are.
 - The tag runs over letters of any script, combining marks, digits, ``_``, ``-``, ``/`` and emoji
   (Unicode "other symbol"); any other character ends it, CJK punctuation such as ``，`` included.
 - It needs at least one character that is not a digit: ``#1984`` is not a tag, ``#y1984`` is.
 - ``\\#话题#`` is not a tag (the backslash escape). An unescaped Weibo-style ``#话题#`` gives the tag
   ``话题``: the second ``#`` ends it, and starts a tag only if a tag character follows (``#话题#正文``
-  gives ``话题`` and ``正文``, which is what Obsidian shows; escape such topics to keep them out).
+  gives ``话题`` and ``正文`` by the rule above; escape such topics to keep them out of the tags).
 - Tags inside link text are not taken. Tags are returned as written (without ``#``), in order, each
-  spelling once.
+  spelling once (``#AI`` and ``#ai`` both; the caller folds them by key).
+
+``Link.raw`` is the link's source text, except in a table cell, where the table has already turned
+``\\|`` into ``|``.
 """
 
 from __future__ import annotations
@@ -107,7 +111,7 @@ def _tag_rule(state, silent: bool) -> bool:
 
 def _split_wikilink(inner: str) -> tuple[str, str, str] | None:
     inner = inner.replace("\\|", "|")
-    target, bar, alias = inner.partition("|")
+    target, _, alias = inner.partition("|")
     target, _, fragment = target.partition("#")
     target, fragment, alias = target.strip(), fragment.strip(), alias.strip()
     if not target and not fragment:
@@ -175,8 +179,16 @@ def _build() -> MarkdownIt:
 
 
 _MD = _build()
-# An inline block needs parsing only if it may hold a link ([, <) or a tag (# at start/after space).
-_MAY_HOLD = re.compile(r"[\[<]|(?<!\S)#")
+# An inline block needs parsing only if it may hold a link (a "[", an autolink "<scheme:" or
+# "<user@") or a tag (a "#" and a tag character at the start or after whitespace). Most HTML-heavy
+# clip text has none. The test on the whole text also lets through a "#" right after the ">" of a
+# block quote or the "|" of a table cell, where a block's text starts.
+_TAG_START = r"#[^\s!-,.:-@\[-^`{-~]"
+_LINK_START = r"\[|<[A-Za-z][A-Za-z0-9+.\-]{1,31}:|<[^\s<>@]+@"
+_MAY_HOLD = re.compile(rf"{_LINK_START}|(?<!\S){_TAG_START}")
+_TEXT_MAY_HOLD = re.compile(
+    rf"{_LINK_START}|(?<!\S){_TAG_START}|(?m:^[ \t]*(?:>[ \t]*)+{_TAG_START})|\|{_TAG_START}"
+)
 
 
 def _split_href(href: str) -> tuple[str, str]:
@@ -185,6 +197,9 @@ def _split_href(href: str) -> tuple[str, str]:
         return href, ""
     path, _, fragment = href.partition("#")
     return unquote(path).strip(), unquote(fragment).strip()
+
+
+_LINE_BREAK = re.compile(r"\s*\n\s*")
 
 
 def _alias(children, i: int) -> tuple[str, int]:
@@ -201,7 +216,7 @@ def _alias(children, i: int) -> tuple[str, int]:
         elif t.type == "vt_tag":
             parts.append("#" + t.content)
         j += 1
-    return " ".join("".join(parts).split()), j
+    return _LINE_BREAK.sub(" ", "".join(parts)).strip(), j
 
 
 def extract(markdown: str, first_line: int = 1) -> tuple[list[Link], list[str]]:
@@ -209,9 +224,17 @@ def extract(markdown: str, first_line: int = 1) -> tuple[list[Link], list[str]]:
 
     ``first_line`` is the file line of the body's first line, so that ``Link.line`` is a file line.
     """
-    if "[[" not in markdown and "](" not in markdown and "]:" not in markdown and "#" not in markdown:
-        if "<" not in markdown:
-            return [], []
+    if "[" not in markdown and "#" not in markdown and "<" not in markdown:
+        return [], []  # the cheap test first; the next one also passes most headings and HTML
+    if not _TEXT_MAY_HOLD.search(markdown):
+        return [], []
+    return _extract(markdown, first_line, _MAY_HOLD)
+
+
+_ANY = re.compile("")  # lets every block through: the tests compare it with the pre-filters
+
+
+def _extract(markdown: str, first_line: int, may_hold: re.Pattern[str]) -> tuple[list[Link], list[str]]:
     env: dict = {}
     blocks = _MD.parse(markdown, env)
     links: list[Link] = []
@@ -219,7 +242,7 @@ def extract(markdown: str, first_line: int = 1) -> tuple[list[Link], list[str]]:
     seen_tags: set[str] = set()
     inline = _MD.inline
     for block in blocks:
-        if block.type != "inline" or not _MAY_HOLD.search(block.content):
+        if block.type != "inline" or not may_hold.search(block.content):
             continue
         children: list = []
         inline.parse(block.content, _MD, env, children)
@@ -255,6 +278,7 @@ def extract(markdown: str, first_line: int = 1) -> tuple[list[Link], list[str]]:
                 target, fragment = _split_href(tok.attrs.get("src", "") or "")
                 if target or fragment:
                     line = base + tok.meta.get("vt_line", 0)
-                    links.append(Link("embed", target, fragment, tok.content, line, tok.meta.get("vt_raw", "")))
+                    raw = tok.meta.get("vt_raw", "")
+                    links.append(Link("embed", target, fragment, tok.content, line, raw))
             i += 1
     return links, tags

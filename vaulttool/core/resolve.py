@@ -4,7 +4,8 @@
 attachments) and answers ``resolve(link, source)`` with ``(status, path)``:
 
 - ``"self"``: a same-note link (``[[#Heading]]``, ``[x](#h)``); the path is the source.
-- ``"external"``: a URL (any ``scheme:`` or ``//host``); no path.
+- ``"external"``: a Markdown link or image to a URL (any ``scheme:`` or ``//host``); no path.
+  Wikilinks are never external.
 - ``"ok"``: the path of the one file the link leads to.
 - ``"ambiguous"``: several files fit equally well; no path (Obsidian would pick one of them silently).
 - ``"unresolved"``: nothing fits.
@@ -15,10 +16,12 @@ notes, attachments only with their extension):
 1. ``/a/b`` is a path from the vault root, and nothing else.
 2. ``./x`` and ``../x`` are relative to the source note's folder, and nothing else; a ``..`` that would
    climb above the vault root leaves the link unresolved.
-3. Otherwise, in turn: the path taken relative to the source's folder (so a note beside the source wins,
-   as in Obsidian); the path taken from the vault root; then every file whose name matches the link's
-   last segment and whose path ends with the link's folders if it names any (``[[sub/Note]]`` finds
+3. Otherwise, in turn: the target as a path from the vault root; for a Markdown link only, the target
+   relative to the source note's folder; then every file whose name matches the target's last segment
+   and whose path ends with the target's folders if it names any (``[[sub/Note]]`` finds
    ``a/sub/Note.md``): the shortest path (in characters) wins; two equally short are ambiguous.
+   Obsidian does not prefer a file beside the source for a bare name: ``[[Ideas]]`` written in
+   ``Notes/Projects/`` leads to ``Notes/Ideas.md`` (shorter) rather than ``Notes/Projects/Ideas.md``.
 
 When several files share one path key (``A.md`` and ``a.md`` on a case-sensitive disk), the one spelled
 exactly as the link wins, else the shortest, else it is ambiguous.
@@ -115,27 +118,27 @@ class Resolver:
     # ------------------------------------------------------------------------------- resolution
 
     def resolve(self, link: Link, source: str) -> tuple[str, str | None]:
-        return self.resolve_target(link.target, source)
+        wiki = link.kind == "wikilink" or link.raw.startswith(("[[", "![["))
+        return self.resolve_target(link.target, source, wikilink=wiki)
 
-    def resolve_target(self, target: str, source: str) -> tuple[str, str | None]:
-        """:meth:`resolve` for a bare target as :func:`~vaulttool.core.links.extract` gives it."""
+    def resolve_target(self, target: str, source: str, *, wikilink: bool = False) -> tuple[str, str | None]:
+        """:meth:`resolve` for a bare target as :func:`~vaulttool.core.links.extract` gives it.
+
+        A wikilink is never external (``[[a:b]]`` names a note); a Markdown link with a scheme is.
+        """
         if not target:
             return "self", source
-        if is_external(target):
+        if not wikilink and is_external(target):
             return "external", None
         folder = posixpath.dirname(source)
         if target.startswith("/"):
             return self._at(_join("", target)) or ("unresolved", None)
         if target.startswith(("./", "../")) or target in (".", ".."):
             return self._at(_join(folder, target)) or ("unresolved", None)
-        if folder:
-            found = self._at(_join(folder, target))
-            if found:
-                return found
         found = self._at(_join("", target))
-        if found:
-            return found
-        return self._by_file_name(target)
+        if not found and folder and not wikilink:
+            found = self._at(_join(folder, target))
+        return found or self._by_file_name(target)
 
     def _at(self, path: str | None) -> tuple[str, str | None] | None:
         if not path:
@@ -184,6 +187,7 @@ _WIKI_TARGET_BAD = re.compile(r"[#|^\[\]\n\r\\]|%%|^\s|\s$")
 _WIKI_ALIAS_BAD = re.compile(r"[\[\]|\n\r\\<>]|%%")
 # Markdown characters escaped in link text so that a title renders as the text it is.
 _MD_TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>#|&~=$%^!])")
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
 _URL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$'*+,;=@")
 
 
@@ -199,18 +203,28 @@ def _encode_path(path: str) -> str:
     return "".join(out)
 
 
+def _one_line(text: str) -> str:
+    return _LINE_BREAK.sub(" ", text).strip()
+
+
 def _escape_text(text: str) -> str:
-    return _MD_TEXT_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_TEXT_SPECIAL.sub(r"\\\1", text)
 
 
 def _display_name(path: str) -> str:
     return _strip_md(path.rsplit("/", 1)[-1])
 
 
-def _markdown_link(path: str, from_path: str, text: str | None) -> str:
+def _markdown_link(path: str, from_path: str, text: str | None, resolver: Resolver) -> str:
     folder = posixpath.dirname(from_path)
     rel = posixpath.relpath(path, folder) if folder else path
-    label = _escape_text(text if text is not None else _display_name(path)) or _encode_path(rel)
+    if not rel.startswith("../") and (
+        is_external(rel) or resolver.resolve_target(rel, from_path) != ("ok", path)
+    ):
+        # "./" keeps the path relative: "x.md" would first be looked up at the vault root, and
+        # "a:b.md" would read as a URL with the scheme "a:".
+        rel = "./" + rel
+    label = _escape_text(text if text is not None else _one_line(_display_name(path))) or _encode_path(rel)
     return f"[{label}]({_encode_path(rel)})"
 
 
@@ -224,8 +238,8 @@ def link_to(
 ) -> str:
     """The link a page at ``from_path`` should write to reach exactly ``path``.
 
-    ``style="wikilink"``: ``[[name]]`` when the bare name leads there from ``from_path``, else
-    ``[[folder/name]]``, else ``[[/folder/name]]``; ``text`` becomes the alias. When no wikilink can
+    ``style="wikilink"``: ``[[name]]`` when the bare name leads there, else ``[[folder/name]]``;
+    ``text`` becomes the alias. When no wikilink can
     carry the target (a name holding ``# | ^ [ ] \\`` or ``%%``) or the alias (``[ ] | \\ < >``, line
     breaks), the Markdown form is written instead, so that the link still resolves and the title reads
     as written. ``style="markdown"``: ``[text](relative/path%20encoded.md)``, which Obsidian and
@@ -233,13 +247,14 @@ def link_to(
     """
     if style not in ("wikilink", "markdown"):
         raise ValueError(f"unknown link style: {style!r}")
+    if text is not None:
+        text = _one_line(text)
     if style == "wikilink" and (text is None or not _WIKI_ALIAS_BAD.search(text)):
         stem = _display_name(path)
         full = _strip_md(path) if path[-3:].lower() == ".md" else path
-        for target in (stem, full, "/" + full):
+        for target in (stem, full):
             if _WIKI_TARGET_BAD.search(target):
                 continue
-            if resolver.resolve_target(target, from_path) == ("ok", path):
-                alias = text.strip() if text is not None else ""
-                return f"[[{target}|{alias}]]" if alias and alias != target else f"[[{target}]]"
-    return _markdown_link(path, from_path, text)
+            if resolver.resolve_target(target, from_path, wikilink=True) == ("ok", path):
+                return f"[[{target}|{text}]]" if text and text != target else f"[[{target}]]"
+    return _markdown_link(path, from_path, text, resolver)

@@ -27,73 +27,86 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from vaulttool.core.tags import tag_key
 from vaulttool.errors import UsageError
 
-__all__ = [
-    "And",
-    "Expr",
-    "Not",
-    "Or",
-    "Tag",
-    "TagExprError",
-    "combine_and",
-    "matches",
-    "parse",
-    "to_sql",
-]
+__all__ = ["And", "Expr", "Not", "Or", "Tag", "TagExprError", "combine_and", "matches", "parse", "to_sql"]
 
 
 class TagExprError(UsageError, ValueError):
     """A tag expression that cannot be parsed; the message says where and why."""
 
 
-def _key(tag: str) -> str:
-    """A tag's identity: NFKC, then casefold (the same as ``tags.tag_key``)."""
-    return unicodedata.normalize("NFKC", tag).casefold()
+# A tag's identity (NFKC + casefold), shared with the index so that both sides agree.
+_key = tag_key
 
 
 # ----------------------------------------------------------------------------------------- the tree
 
 
-@dataclass(frozen=True)
-class Tag:
+class _Node:
+    """Immutable value objects, equal and hashable by their fields (plain classes: dataclasses would
+    add milliseconds to the start of ``vaulttool query``)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __init__(self, *values) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self._fields() == other._fields()  # type: ignore[union-attr]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self._fields()))})"
+
+
+class Tag(_Node):
     """One tag term. ``name`` is as written (without ``#``/``=``); ``glob`` when it holds ``*``/``?``
     outside quotes; ``exact`` when prefixed with ``=`` (no nested match)."""
 
-    name: str
-    glob: bool = False
-    exact: bool = False
+    __slots__ = ("name", "glob", "exact")
+
+    def __init__(self, name: str, glob: bool = False, exact: bool = False) -> None:
+        super().__init__(name, glob, exact)
 
     def __str__(self) -> str:
-        plain = not self.glob and _WORD_OK.fullmatch(self.name) and self.name not in _KEYWORDS
-        text = self.name if (plain or self.glob) else '"' + self.name.replace('"', "'") + '"'
+        text = self.name
+        if not self.glob and (not _WORD_OK.fullmatch(text) or text in _KEYWORDS):
+            quote = "'" if '"' in text else '"'
+            text = quote + text + quote
         return ("=" if self.exact else "") + text
 
 
-@dataclass(frozen=True)
-class Not:
-    operand: Expr
+class Not(_Node):
+    __slots__ = ("operand",)
 
     def __str__(self) -> str:
         inner = str(self.operand)
         return f"-{inner}" if isinstance(self.operand, Tag) else f"NOT ({inner})"
 
 
-@dataclass(frozen=True)
-class And:
-    operands: tuple[Expr, ...]
+class And(_Node):
+    __slots__ = ("operands",)
 
     def __str__(self) -> str:
         return ", ".join(str(o) for o in self.operands)
 
 
-@dataclass(frozen=True)
-class Or:
-    operands: tuple[Expr, ...]
+class Or(_Node):
+    __slots__ = ("operands",)
 
     def __str__(self) -> str:
         return " | ".join(f"({o})" if isinstance(o, And) else str(o) for o in self.operands)
@@ -107,13 +120,13 @@ _WORD_OK = re.compile(r"[^\s,|()\"'*?=#-][^\s,|()\"'*?]*")
 # ------------------------------------------------------------------------------------------ lexing
 
 _SPECIAL = set(",|()\"'")
+_SINGLE = {",": "and", "|": "or", "(": "(", ")": ")", "-": "not"}  # "-" only where a term starts
 # Characters refused in an unquoted tag: they look like operators of other syntaxes (&&, !, ~, ^)
 # or can never be part of a tag. Quote the tag to use them anyway.
 _REFUSED = set("&!<>;\\[]{}~^=`")
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: str  # "tag", "and", "or", "not", "(", ")", "end"
     col: int  # 1-based column of the token's first character
     text: str = ""
@@ -128,14 +141,8 @@ def _lex(expr: str) -> list[_Tok]:
         col = i + 1
         if ch.isspace():
             i += 1
-        elif ch == ",":
-            toks.append(_Tok("and", col, ","))
-            i += 1
-        elif ch == "|":
-            toks.append(_Tok("or", col, "|"))
-            i += 1
-        elif ch in "()":
-            toks.append(_Tok(ch, col, ch))
+        elif ch in _SINGLE:
+            toks.append(_Tok(_SINGLE[ch], col, ch))
             i += 1
         elif ch in "\"'":
             end = expr.find(ch, i + 1)
@@ -148,9 +155,6 @@ def _lex(expr: str) -> list[_Tok]:
                 raise TagExprError(f"empty quoted tag at column {col} in tag expression {expr!r}")
             toks.append(_Tok("tag", col, expr[i : end + 1], Tag(name)))
             i = end + 1
-        elif ch == "-":
-            toks.append(_Tok("not", col, "-"))
-            i += 1
         else:
             j = i
             while j < n and not expr[j].isspace() and expr[j] not in _SPECIAL:
@@ -369,15 +373,6 @@ def _condition(tag: Tag) -> tuple[str, list]:
     return "(key = ? OR (key >= ? AND key < ?))", [k, k + "/", k + "0"]
 
 
-def _any_of(tags: list[Tag]) -> tuple[str, list]:
-    conds, params = [], []
-    for tag in tags:
-        c, p = _condition(tag)
-        conds.append(c)
-        params.extend(p)
-    return " OR ".join(conds), params
-
-
 def to_sql(expr: Expr, note_id_column: str = "n.id") -> tuple[str, list]:
     """A WHERE fragment selecting the notes matching ``expr`` and its parameters.
 
@@ -390,9 +385,13 @@ def to_sql(expr: Expr, note_id_column: str = "n.id") -> tuple[str, list]:
     col = note_id_column
 
     def atoms(tags: list[Tag], negate: bool) -> tuple[str, list]:
-        cond, params = _any_of(tags)
+        conds, params = [], []
+        for tag in tags:
+            c, p = _condition(tag)
+            conds.append(c)
+            params.extend(p)
         op = "NOT IN" if negate else "IN"
-        return f"{col} {op} (SELECT note_id FROM note_tags WHERE {cond})", params
+        return f"{col} {op} (SELECT note_id FROM note_tags WHERE {' OR '.join(conds)})", params
 
     def walk(e: Expr) -> tuple[str, list]:
         if isinstance(e, Tag):

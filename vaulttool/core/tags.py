@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 __all__ = [
     "TagConfig",
@@ -106,8 +106,9 @@ def tag_key(tag: str) -> str:
 
 # ----------------------------------------------------------------------------- hashtags in text
 
-# ``#话题#``: content starts and ends with a non-space, holds no ``#`` and no line break.
-_WEIBO_TAG = re.compile(r"#(?=[^\s#])([^#\n]{1,80}?)(?<=\S)#")
+# The inside of ``#话题#``: no ``#``, no line break; a single blank only between English words or
+# numbers after a word (``#Claude 3.7 Sonnet#``, ``#延迟降 10%#``): ``#python and #rust`` is none.
+_WEIBO_NAME = re.compile(r"[^\s#]+(?:(?<=[\w.+%]) (?=[A-Za-z0-9])[^\s#]+)*")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 # ``#tag``: at the start of a line or after whitespace; the name is cut at the first non-tag character.
 _OBSIDIAN_TAG = re.compile(r"(?:(?<=\s)|^)#([^\s#]+)", re.MULTILINE)
@@ -124,6 +125,21 @@ def _unique_by_key(names: Iterable[str]) -> list[str]:
     return out
 
 
+def _weibo_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, name)`` of each ``#话题#`` span, left to right, spans not overlapping."""
+    i = text.find("#")
+    while i >= 0:
+        j = text.find("#", i + 1)
+        if j < 0:
+            return
+        name = text[i + 1 : j]
+        if len(name) <= 80 and _WEIBO_NAME.fullmatch(name):
+            yield i, j + 1, name
+            i = text.find("#", j + 1)
+        else:
+            i = j
+
+
 def weibo_hashtags(text: str) -> list[str]:
     """Weibo-style hashtags ``#话题#`` (closing ``#``; ``#a##b#`` gives both), without the ``#``.
 
@@ -132,7 +148,7 @@ def weibo_hashtags(text: str) -> list[str]:
     """
     if "#" not in text:
         return []
-    return _unique_by_key(m.group(1).strip() for m in _WEIBO_TAG.finditer(text))
+    return _unique_by_key(name for _start, _end, name in _weibo_spans(text))
 
 
 def obsidian_hashtags(text: str) -> list[str]:
@@ -146,7 +162,11 @@ def obsidian_hashtags(text: str) -> list[str]:
     if "#" not in text:
         return []
     text = _URL.sub(" ", text)
-    text = _WEIBO_TAG.sub(" ", text)
+    pieces, pos = [], 0
+    for start, end, _name in _weibo_spans(text):
+        pieces.append(text[pos:start])
+        pos = end
+    text = " ".join(pieces + [text[pos:]])
     names = []
     for m in _OBSIDIAN_TAG.finditer(text):
         name = m.group(1)

@@ -79,6 +79,7 @@ class Run:
         self.pending: list[_Pending] = []
         self.restored = self.originals.restored_hashes()
         self.explicit = False  # paths named by the user: normalise even own notes and restored clips
+        self.stop = lambda: False
         self.diff = False  # show what would change instead of writing
 
     def fail(self, err: NoteError) -> None:
@@ -98,7 +99,8 @@ class Run:
                 indexing.remove(self.store, rel, self.changes)
             return
         state = self.store.note(rel)
-        if state is not None and state["hash"] == loaded.hash and not self.changes.full and not self.explicit:
+        unchanged = state is not None and state["hash"] == loaded.hash
+        if unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip":
             self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
             return
         draft = draft_for(loaded, explicit=self.explicit)
@@ -129,6 +131,8 @@ class Run:
             ctx.preload_doc_freq()
         self.pending.sort(key=lambda p: (str(p.draft.props.get("created") or ""), p.loaded.rel))
         for item in self.pending:
+            if self.stop():
+                break
             loaded, draft = item.loaded, item.draft
             try:
                 ctx.release(loaded.rel)
@@ -216,8 +220,14 @@ def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
 
 
 def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run: bool = False,
-            normalise: bool = True, pages: bool = True) -> Summary:
-    """Bring the index (and pages) up to date with the vault."""
+            normalise: bool = True, pages: bool = True, defer: frozenset[str] = frozenset(),
+            stop=lambda: False) -> Summary:
+    """Bring the index (and pages) up to date with the vault.
+
+    ``defer``: notes not to read this time (the watcher passes files still being written).
+    ``stop``: polled between notes; when it returns true the run finishes the note in hand, commits
+    what it did and returns (the rest is picked up by the next run).
+    """
     vault, store = session.vault, session.store
     run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt), normalise=normalise)
     if not dry_run:
@@ -240,11 +250,15 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
             indexing.remove(store, rel, run.changes)
             run.summary.removed += 1
             reporter.event("removed", rel)
+        retry = store.raw_clip_paths() if normalise else set()
         todo = [rel for rel, st in walk.notes.items()
-                if run.changes.full or rel not in states
-                or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])]
+                if (run.changes.full or rel not in states or rel in retry
+                    or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])) and rel not in defer]
         taken = set(walk.notes) | set(walk.pages) | walk.files
+        run.stop = stop
         for rel in reporter.progress(sorted(todo), len(todo), "reading"):
+            if stop():
+                break
             run.read(rel, taken)
         run.normalise_pending(taken)
         indexing.relink(store, run.changes)

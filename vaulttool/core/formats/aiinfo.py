@@ -49,7 +49,7 @@ def extract(text: str, split: Split) -> Clip:
     title = head.group("title").strip()
     url = unwrap_redirect(head.group("url"))
     site = site_name(url)
-    clip = Clip("ai-info", {})
+    clip = Clip("ai-info", {}, "")
     preamble = text[head.end() : (m.start() if (m := _SECTION.search(text, head.end())) else len(text))].strip()
     body_parts: list[str] = []
     if preamble:

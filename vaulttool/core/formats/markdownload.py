@@ -66,7 +66,7 @@ def extract(text: str, split: Split) -> Clip:
     from vaulttool.core.mdclean import convert_html_blocks
     from vaulttool.core.urls import site_name
 
-    clip = Clip("markdownload", {})
+    clip = Clip("markdownload", {}, "")
     if split.status == "none":
         data, body = {}, text
     else:

@@ -1,0 +1,1 @@
+"""Benchmarks of vaulttool: whole-process measurements (``python -m benchmarks``)."""

@@ -1,0 +1,298 @@
+"""Every benchmark of the project, in the order they run, with the time budget that keeps a full run
+under 15 minutes on 2 cores (``--quick`` under 2).
+
+Groups (``--only``): floors, jieba, corpus, peers, tag_quality, watch_latency, scaling.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks import synth
+from benchmarks.harness import (BENCH, CORPUS, PYTHON, Result, Runner, copy_corpus, copy_vault, drop_index, index_counts,
+                                loadavg, log, vaulttool_cmd)
+from benchmarks.peers import run_obsidiantools
+from benchmarks.vaultbench import Capabilities, VaultBench, fresh_copy
+
+GROUPS = ["floors", "jieba", "corpus", "peers", "scaling", "tag_quality", "watch_latency"]
+# seconds kept for the scripts that run after the scaling group (when they will run)
+EXTERNAL_RESERVE = {"tag_quality": 45.0, "watch_latency": 120.0}
+FULL_SIZES = [1000, 10_000, 50_000, 100_000]
+QUICK_SIZES = [1000, 10_000]
+
+
+@dataclass
+class Plan:
+    quick: bool = False
+    sizes: list[int] = field(default_factory=lambda: list(FULL_SIZES))
+    only: set[str] = field(default_factory=lambda: set(GROUPS))
+    repeat: int | None = None  # overrides the "several runs" counts
+    budget: float = 840.0  # seconds; 0 = no limit
+    seed: int = 1
+    keep: bool = False
+    normalised: bool = False  # scaling vaults already normalised (index-only)
+    no_readme: bool = False
+
+    def reps(self, full: int, quick: int) -> int:
+        if self.repeat is not None:
+            return max(1, self.repeat)
+        return quick if self.quick else full
+
+
+class Budget:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def allows(self, estimate: float) -> bool:
+        return self.seconds <= 0 or self.elapsed + estimate <= self.seconds
+
+    def left(self) -> float:
+        return self.seconds - self.elapsed if self.seconds > 0 else math.inf
+
+
+@dataclass
+class Outcome:
+    """Everything the report needs."""
+
+    plan: Plan
+    caps: Capabilities
+    results: list[Result] = field(default_factory=list)
+    floors: dict[str, Result] = field(default_factory=dict)
+    jieba: Result | None = None
+    corpus: VaultBench | None = None
+    peers: list[dict] = field(default_factory=list)
+    scaling: dict[int, VaultBench] = field(default_factory=dict)
+    scaling_skipped: dict[int, str] = field(default_factory=dict)
+    synth_seconds: dict[int, float] = field(default_factory=dict)
+    external: dict[str, Result] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    load: list[str] = field(default_factory=list)  # load average at the start and the end
+
+
+class Suite:
+    def __init__(self, plan: Plan, runner: Runner, scratch: Path):
+        self.plan = plan
+        self.runner = runner
+        self.scratch = scratch
+        self.budget = Budget(plan.budget)
+        self.caps = Capabilities.probe()
+        self.out = Outcome(plan, self.caps)
+        self.per_note_cold: float | None = None  # seconds per note of the largest cold run so far
+
+    def run(self) -> Outcome:
+        self.out.load.append(loadavg())
+        if self.caps.error:
+            self.out.notes.append(f"`vaulttool --help` failed: {self.caps.error}")
+        steps = [("floors", self.floors), ("jieba", self.jieba), ("corpus", self.corpus), ("peers", self.peers),
+                 ("scaling", self.scaling), ("tag_quality", self.tag_quality), ("watch_latency", self.watch_latency)]
+        for name, step in steps:
+            if name not in self.plan.only:
+                continue
+            log(f"== {name} (elapsed {self.budget.elapsed:.0f} s)")
+            try:
+                step()
+            except Exception as exc:  # one broken group must not lose the others' figures
+                log(f"{name} broke: {exc!r}")
+                self.out.notes.append(f"The {name} benchmarks broke off: {exc!r}")
+        self.out.results = self.runner.results
+        self.out.seconds = self.budget.elapsed
+        self.out.load.append(loadavg())
+        return self.out
+
+    # -- floors --------------------------------------------------------------------------------
+    def floors(self) -> None:
+        n = self.plan.reps(10, 5)
+        for key, code in (("python -c pass", "pass"), ("import sqlite3", "import sqlite3"),
+                          ("import click", "import click"), ("import sqlite3, click", "import sqlite3, click")):
+            self.out.floors[key] = self.runner.measure(f"floor {key}", [PYTHON, "-c", code], repeat=n,
+                                                       display=f'python -c "{code}"')
+        self.out.floors["vaulttool --version"] = self.runner.measure(
+            "floor vaulttool --version", [*vaulttool_cmd(), "--version"], repeat=n, display="vaulttool --version")
+
+    # -- jieba ---------------------------------------------------------------------------------
+    def jieba(self) -> None:
+        n = self.plan.reps(3, 1)
+        res = self.runner.measure("jieba.cut floor", [PYTHON, str(BENCH / "jieba_floor.py"), str(CORPUS)], repeat=n,
+                                  display="python benchmarks/jieba_floor.py $CORPUS")
+        if res.ok_runs:
+            import json
+
+            try:
+                res.extra = json.loads(res.ok_runs[-1].stdout.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                pass
+        self.out.jieba = res
+
+    # -- the corpus copy -----------------------------------------------------------------------
+    def corpus(self) -> None:
+        vault = self.scratch / "corpus"
+        vb = VaultBench(self.runner, vault, "$CORPUS", self.caps)
+        self.out.corpus = vb
+        cold_n = self.plan.reps(3, 1)
+        vb.cold(cold_n, fresh_copy(copy_corpus, vault),
+                note="fresh copy of the corpus before each run, no index")
+        cold = vb.results["cold reindex"]
+        if cold.median and cold.extra.get("summary", {}).get("scanned"):
+            self.per_note_cold = cold.median / cold.extra["summary"]["scanned"]
+        if "--jobs" in self.caps.reindex_options:
+            vb.cold(cold_n, fresh_copy(copy_corpus, vault), key="cold reindex --jobs 2", extra_args=("--jobs", "2"),
+                    note="fresh copy before each run, no index")
+        if not cold.ok_runs:
+            vb.skip("warm reindex", ["reindex"], "cold reindex failed: no index to reuse")
+            return
+        vb.warm(self.plan.reps(5, 3))
+        vb.reads(self.plan.reps(7, 3))
+        vb.full(self.plan.reps(3, 1))
+        vb.full_without_pages(self.plan.reps(3, 1))
+        vb.pages_from_scratch(self.plan.reps(3, 1))
+        vb.one_new_clip(self.plan.reps(3, 2))
+
+    # -- peers ---------------------------------------------------------------------------------
+    def peers(self) -> None:
+        if self.plan.quick:
+            self.out.notes.append("Peers are skipped in --quick.")
+            return
+        # obsidiantools on a raw copy of the corpus (what the user has before vaulttool touches it)
+        estimate = 110  # measured: about 85 s for the corpus, plus installing it on a first run
+        if not self.budget.allows(estimate):
+            self.out.notes.append(f"obsidiantools on the corpus skipped: about {estimate} s, over the time budget.")
+        else:
+            raw = copy_corpus(self.scratch / "corpus-raw")
+            res = run_obsidiantools(self.runner, raw, "$CORPUS_RAW")
+            entry = {"vault": "corpus copy (3,697 raw clips)", "tool": "obsidiantools 0.11", "result": res,
+                     "found": res.extra.get("found", {})}
+            self.out.peers.append(entry)
+            if self.out.corpus is not None:
+                cold = self.out.corpus.results.get("cold reindex")
+                self.out.peers.append({"vault": "corpus copy (3,697 raw clips)", "tool": "vaulttool reindex (cold)",
+                                       "result": cold, "found": _vt_found(self.out.corpus.counts)})
+            shutil.rmtree(raw, ignore_errors=True)
+        # both on a synthetic vault with wikilinks (already normalised, so vaulttool only indexes)
+        n = 1000
+        src = self.scratch / "peer-syn-src"
+        synth.generate(src, n, seed=self.plan.seed, normalised=True)
+        vault = self.scratch / "peer-syn"
+        vb = VaultBench(self.runner, vault, f"$SYN{n}_NORMALISED", self.caps, size=n)
+        vb.cold(1, fresh_copy(lambda t: copy_vault(src, t), vault), key="cold reindex",
+                note="already-normalised notes: index and pages only")
+        counts = index_counts(vault)
+        res = run_obsidiantools(self.runner, src, f"$SYN{n}_NORMALISED")
+        self.out.peers.append({"vault": f"synthetic {n:,} notes (normalised, with wikilinks)",
+                               "tool": "obsidiantools 0.11", "result": res, "found": res.extra.get("found", {})})
+        self.out.peers.append({"vault": f"synthetic {n:,} notes (normalised, with wikilinks)",
+                               "tool": "vaulttool reindex (cold)", "result": vb.results["cold reindex"],
+                               "found": _vt_found(counts)})
+        shutil.rmtree(vault, ignore_errors=True)
+        shutil.rmtree(src, ignore_errors=True)
+
+    # -- scripts others own ----------------------------------------------------------------------
+    def _will_run_external(self, name: str) -> bool:
+        return name in self.plan.only and not self.plan.quick and (BENCH / f"{name}.py").exists()
+
+    def _external(self, name: str, args: list[str]) -> None:
+        script = BENCH / f"{name}.py"
+        if self.plan.quick:
+            self.out.notes.append(f"`benchmarks/{name}.py` is skipped in --quick.")
+            return
+        if not script.exists():
+            self.out.notes.append(f"`benchmarks/{name}.py` does not exist yet: skipped.")
+            return
+        left = self.budget.left()
+        if left < 30:
+            self.out.notes.append(f"`benchmarks/{name}.py` skipped: the time budget is spent "
+                                  f"(run `python benchmarks/{name}.py` alone).")
+            return
+        timeout = min(600.0, max(60.0, left - 10))
+        self.out.external[name] = self.runner.measure(name, [PYTHON, str(script), *args], repeat=1,
+                                                      display=" ".join(["python", f"benchmarks/{name}.py", *args]),
+                                                      timeout=timeout)
+
+    def tag_quality(self) -> None:
+        self._external("tag_quality", [])
+
+    def watch_latency(self) -> None:
+        self._external("watch_latency", [])
+
+    # -- scaling -------------------------------------------------------------------------------
+    def scaling(self) -> None:
+        sizes = sorted(self.plan.sizes)
+        reserve = sum(t for name, t in EXTERNAL_RESERVE.items() if self._will_run_external(name))
+        for n in sizes:
+            cold_reps = self.plan.reps(3, 1) if n <= 1000 else (self.plan.reps(2, 1) if n <= 10_000 else 1)
+            if self.plan.repeat is not None and n <= 10_000:
+                cold_reps = max(1, self.plan.repeat)
+            per_note = self.per_note_cold or 0.005
+            estimate = per_note * n * (cold_reps + 0.6) + n * 0.00035 + 15
+            if not self.budget.allows(estimate + reserve):
+                why = (f"would take about {estimate:.0f} s (cold reindex {per_note * 1000:.1f} ms/note), "
+                       f"{self.budget.left() - reserve:.0f} s of the {self.plan.budget:.0f} s budget left; "
+                       f"run `python -m benchmarks --only scaling --sizes {n} --budget 0`")
+                self.out.scaling_skipped[n] = why
+                log(f"scaling {n}: skipped ({why})")
+                continue
+            self.scale_one(n, cold_reps)
+
+    def scale_one(self, n: int, cold_reps: int) -> None:
+        norm = self.plan.normalised
+        label = f"$SYN{n}" + ("_NORMALISED" if norm else "")
+        vault = self.scratch / f"syn{n}"
+        start = time.perf_counter()
+        if cold_reps > 1:
+            src = self.scratch / f"syn{n}-src"
+            synth.generate(src, n, seed=self.plan.seed, normalised=norm)
+            fresh = fresh_copy(lambda t: copy_vault(src, t), vault)
+        else:
+            src = None
+            synth.generate(vault, n, seed=self.plan.seed, normalised=norm)
+            fresh = lambda _i: drop_index(vault)  # noqa: E731 - generated straight into place, used once
+        self.out.synth_seconds[n] = time.perf_counter() - start
+        log(f"generated {n} notes in {self.out.synth_seconds[n]:.1f} s")
+        vb = VaultBench(self.runner, vault, label, self.caps, size=n)
+        self.out.scaling[n] = vb
+        note = "fresh vault, no index" + ("; run once (long)" if cold_reps == 1 and n >= 50_000 else "")
+        cold = vb.cold(cold_reps, fresh, note=note)
+        if cold.median:
+            self.per_note_cold = cold.median / n
+        if cold.ok_runs:
+            vb.warm(self.plan.reps(3, 2))
+            vb.reads(self.plan.reps(5, 3))
+            vb.pages_from_scratch(1 if n >= 50_000 else self.plan.reps(2, 1))
+            vb.one_new_clip(self.plan.reps(2, 1))
+        else:
+            vb.skip("warm reindex", ["reindex"], "cold reindex failed: no index to reuse")
+        shutil.rmtree(vault, ignore_errors=True)
+        if src is not None:
+            shutil.rmtree(src, ignore_errors=True)
+        if not self.plan.quick and not norm and n <= 10_000:
+            # the same vault already normalised: what indexing alone costs
+            nsrc = self.scratch / f"syn{n}-norm"
+            synth.generate(nsrc, n, seed=self.plan.seed, normalised=True)
+            nvb = VaultBench(self.runner, nsrc, f"$SYN{n}_NORMALISED", self.caps, size=n)
+            res = nvb.cold(1, lambda _i: drop_index(nsrc), key="cold reindex, normalised notes",
+                           note="already-normalised notes: index and pages only")
+            vb.results["cold reindex, normalised notes"] = res
+            shutil.rmtree(nsrc, ignore_errors=True)
+
+
+def _vt_found(counts: dict) -> dict:
+    return {
+        "notes": counts.get("notes"),
+        "tags": counts.get("tags"),
+        "cjk_tags": counts.get("cjk_tags"),
+        "tag_pairs": counts.get("tag_pairs"),
+        "wikilinks": counts.get("wikilinks"),
+        "links": counts.get("links"),
+        "wikilinks_to_existing": counts.get("links_resolved"),
+        "notes_with_backlinks": counts.get("notes_with_backlinks"),
+        "topics": counts.get("topics"),
+    }

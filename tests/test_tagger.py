@@ -1,0 +1,259 @@
+"""The jieba tagger: real jieba with its real dictionary, initialised once per session."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from tests.conftest import ROOT, corpus_files
+from vaulttool.core import segment
+from vaulttool.core.stopwords import FILLER, FUNCTION_WORDS
+from vaulttool.core.tagger import ANALYSIS_VERSION, Tagger
+from vaulttool.core.tags import TagConfig, is_valid_tag, parse_nesting, parse_synonyms, tag_key
+from vaulttool.errors import UsageError
+
+NEWS = (
+    "OpenAI发布GPT-4o和o3-mini",
+    "OpenAI发布了GPT-4o与o3-mini，DALL-E和Llama-3也有更新。具身智能公司纷纷跟进。",
+    "GPT-4o支持图像生成。o3-mini推理更快。具身智能机器人亮相，具身智能成为热点。"
+    "网页链接 量子位的微博视频 研究 AI 模型 论文 视频无法显示，请前往微博观看。",
+)
+
+
+@pytest.fixture(scope="session")
+def tagger() -> Tagger:
+    t = Tagger(TagConfig())
+    t.analyse("预热", "", "")  # jieba is loaded here, once for the session
+    return t
+
+
+def test_importing_the_tag_modules_does_not_import_jieba():
+    code = (
+        "import sys\n"
+        "import vaulttool.core.tags, vaulttool.core.tagger, vaulttool.core.segment\n"
+        "vaulttool.core.tagger.Tagger()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'jieba'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_choosing_from_a_cached_analysis_does_not_load_jieba(tagger, tmp_path):
+    analysis = tagger.analyse(*NEWS)
+    cached = tmp_path / "analysis.json"
+    cached.write_text(json.dumps(analysis, ensure_ascii=False), encoding="utf-8")
+    code = (
+        "import json, sys\n"
+        "from vaulttool.core.tagger import Tagger\n"
+        f"analysis = json.loads(open({str(cached)!r}, encoding='utf-8').read())\n"
+        "print(json.dumps([Tagger().choose(analysis, {'gpt-4o': 3}, 40), 'jieba' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [tagger.choose(analysis, {"gpt-4o": 3}, 40), False]
+
+
+def test_analysis_is_json_and_versioned(tagger):
+    analysis = tagger.analyse(*NEWS)
+    assert analysis["v"] == ANALYSIS_VERSION
+    assert json.loads(json.dumps(analysis, ensure_ascii=False)) == analysis
+    for key, (form, tf, title_tf, desc_tf, lead_tf, cls) in analysis["terms"].items():
+        assert key == tag_key(form)
+        assert tf >= 1 and 0 <= title_tf + desc_tf <= tf and 0 <= lead_tf <= tf
+        assert isinstance(cls, str)
+    assert tagger.candidate_terms(analysis) == set(analysis["terms"])
+
+
+def test_english_terms_are_kept_whole(tagger):
+    analysis = tagger.analyse(*NEWS)
+    for term in ("gpt-4o", "o3-mini", "dall-e", "llama-3"):
+        assert term in analysis["terms"], term
+    for fragment in ("gpt", "4o", "o3", "mini", "dall", "llama"):
+        assert fragment not in analysis["terms"], fragment
+    tags = tagger.choose(analysis, {}, 1)
+    assert "GPT-4o" in tags and "o3-mini" in tags
+    more = tagger.analyse("Qwen2.5-VL与Claude 3.7 Sonnet", "Qwen2.5-VL开源，Node.js和C++示例。", "Qwen2.5-VL很强")
+    assert "qwen2.5-vl" in more["terms"] and "node.js" in more["terms"]
+    assert "Qwen2_5-VL" in tagger.choose(more, {}, 1)
+
+
+def test_recurring_compounds_are_candidates(tagger):
+    analysis = tagger.analyse(*NEWS)
+    assert analysis["terms"]["具身智能"][-1] == "cmp"
+    assert "具身智能" in tagger.choose(analysis, {}, 1)
+
+
+def test_stop_words_and_boilerplate_never_emitted(tagger):
+    analysis = tagger.analyse(*NEWS)
+    tags = tagger.choose(analysis, {}, 1)
+    for tag in tags:
+        assert tag_key(tag) not in FUNCTION_WORDS | FILLER, tag
+    for junk in ("网页链接", "微博视频", "量子位的微博视频", "ai", "研究", "模型", "论文", "观看", "视频无法显示"):
+        assert junk not in {tag_key(t) for t in tags}
+        assert junk not in analysis["terms"], junk
+
+
+def test_user_stop_words(tagger):
+    config = TagConfig(stopwords=frozenset({"gpt-4O", "具身智能"}))
+    tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1)
+    assert tags and "GPT-4o" not in tags and "具身智能" not in tags
+
+
+def test_explicit_tags_are_not_derived_again(tagger):
+    analysis = tagger.analyse(*NEWS)
+    tags = tagger.choose(analysis, {}, 1, explicit=["gpt-4O", "#具身智能"[1:]])
+    assert "GPT-4o" not in tags and "具身智能" not in tags
+    excluded = tagger.analyse(*NEWS, exclude=["GPT-4o"])
+    assert "gpt-4o" not in excluded["terms"] and "o3-mini" in excluded["terms"]
+
+
+def test_max_tags_and_validity(tagger):
+    analysis = tagger.analyse(*NEWS)
+    assert len(tagger.choose(analysis, {}, 1)) == 5
+    three = Tagger(TagConfig(max_tags=3)).choose(analysis, {}, 1)
+    assert three == tagger.choose(analysis, {}, 1)[:3]
+    assert all(is_valid_tag(t) for t in three)
+
+
+def test_synonyms_and_nesting_apply_to_derived_tags(tagger):
+    config = TagConfig(
+        synonyms=parse_synonyms(["EmbodiedAI = 具身智能"]),
+        nesting=parse_nesting(["EmbodiedAI -> ai/embodied", "GPT-4o -> openai/GPT-4o"]),
+    )
+    tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1)
+    assert "ai/embodied" in tags and "openai/GPT-4o" in tags
+    assert "具身智能" not in tags and "GPT-4o" not in tags
+    # an explicit tag spelt as the canonical name blocks its variants too
+    tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1, explicit=["EmbodiedAI"])
+    assert "ai/embodied" not in tags
+
+
+def test_a_term_inside_a_chosen_one_is_skipped(tagger):
+    terms = {
+        "具身智能": ["具身智能", 4, 1, 0, 1, "cmp"],
+        "具身": ["具身", 4, 1, 0, 1, "un"],
+        "world-models": ["world-models", 3, 1, 0, 0, "cmp"],
+        "rl": ["RL", 3, 0, 0, 1, "name"],
+        "o3-mini": ["o3-mini", 3, 1, 0, 0, "name"],
+        "o3": ["o3", 3, 1, 0, 0, "name"],
+    }
+    tags = tagger.choose({"v": ANALYSIS_VERSION, "terms": terms, "search": ""}, {}, 1)
+    assert set(tags) == {"具身智能", "world-models", "RL", "o3-mini"}
+
+
+def test_document_frequencies_sink_common_words(tagger):
+    analysis = tagger.analyse(*NEWS)
+    alone = tagger.choose(analysis, {}, 1)
+    assert "具身智能" in alone
+    # in a vault of 1,000 notes where 具身智能 is on 300 of them, it is never a tag (5% rule)
+    df = {key: 2 for key in analysis["terms"]}
+    df["具身智能"] = 300
+    assert "具身智能" not in tagger.choose(analysis, df, 1000)
+
+
+def test_determinism_same_input_same_tags(tagger):
+    first = tagger.choose(tagger.analyse(*NEWS), {"gpt-4o": 3}, 40)
+    second = tagger.choose(tagger.analyse(*NEWS), {"gpt-4o": 3}, 40)
+    fresh = Tagger(TagConfig())
+    third = fresh.choose(fresh.analyse(*NEWS), {"gpt-4o": 3}, 40)
+    cached = json.loads(json.dumps(tagger.analyse(*NEWS)))
+    assert first == second == third == tagger.choose(cached, {"gpt-4o": 3}, 40)
+    assert fresh._j() is tagger._j()  # jieba state is shared by the process
+
+
+def test_small_edits_keep_the_tags(tagger):
+    """The same clip clipped again, with furniture, spacing and punctuation changed, gets the same tags."""
+    df = {"gpt-4o": 3, "o3-mini": 2, "具身智能": 4}
+    before = tagger.choose(tagger.analyse(*NEWS), df, 40)
+    title, description, body = NEWS
+    edited = tagger.analyse(
+        title + " ", description.replace("，", ", "), "<p>" + body.replace("。", "。\n") + "</p> 网页链接 展开全文"
+    )
+    assert tagger.choose(edited, df, 40) == before
+
+
+def test_title_case_words_are_not_names(tagger):
+    analysis = tagger.analyse(
+        "Learning Adaptable World Models with Latent Actions",
+        "",
+        "We study world models. AdaWorld learns latent actions for world models, and AdaWorld adapts.",
+    )
+    assert analysis["terms"]["adaworld"][-1] == "name"
+    assert analysis["terms"]["adaptable"][-1] == "word"
+    assert analysis["terms"]["adaptable"][0] == "Adaptable"  # no lower-case spelling to prefer
+    assert analysis["terms"]["latent"][0] == "latent"
+    assert "world-models" in analysis["terms"] and "learning-adaptable" not in analysis["terms"]
+
+
+def test_search_text(tagger):
+    analysis = tagger.analyse("GPT-4o发布", "中华人民共和国的机器人", "Hello World")
+    words = analysis["search"].split(" ")
+    assert "gpt-4o" in words and "hello" in words and "world" in words
+    assert "中华人民共和国" in words and "中华" in words and "共和国" in words  # search-mode sub-words
+    assert "机器人" in words and "机器" in words
+    assert "," not in words and "" not in words
+
+
+def test_user_dictionary(tmp_path, tagger):
+    before = tagger.analyse("喵喵赛博机", "喵喵赛博机发布。", "喵喵赛博机很好用。")
+    assert "喵喵赛博机" not in before["terms"]
+    userdict = tmp_path / "dict.txt"
+    userdict.write_text("喵喵赛博机 10 nz\n", encoding="utf-8")
+    custom = Tagger(TagConfig(userdict=str(userdict)))
+    after = custom.analyse("喵喵赛博机", "喵喵赛博机发布。", "喵喵赛博机很好用。")
+    assert after["terms"]["喵喵赛博机"][-1] == "nz"
+    assert "喵喵赛博机" in custom.choose(after, {}, 1)
+
+
+def test_missing_user_dictionary_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError):
+        segment.load_jieba(str(tmp_path / "missing.txt"))
+
+
+def test_empty_note(tagger):
+    analysis = tagger.analyse("", "", "")
+    assert analysis["terms"] == {} and analysis["search"] == ""
+    assert tagger.choose(analysis, {}, 0) == []
+
+
+# ----------------------------------------------------------------------------- the corpus
+
+_SECTION = re.compile(r"^## (原始摘要|AI 摘要)\s*$", re.MULTILINE)
+
+
+def _clip_fields(text: str) -> tuple[str, str, str]:
+    """Title, AI summary, raw summary of a corpus clip (HTML left in: the tagger strips it)."""
+    title = text.split("\n", 1)[0].lstrip("# ").strip()
+    parts = _SECTION.split(text)
+    sections = dict(zip(parts[1::2], parts[2::2]))
+    ai = sections.get("AI 摘要", "").split("## 元数据")[0]
+    return title, ai, sections.get("原始摘要", "")
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_every_tag_over_the_corpus_is_valid_and_no_tag_floods_the_vault(corpus_dir, tagger):
+    files = corpus_files()
+    assert len(files) > 1000
+    analyses = [tagger.analyse(*_clip_fields(p.read_text(encoding="utf-8"))) for p in files]
+    df: Counter[str] = Counter()
+    for analysis in analyses:
+        df.update(tagger.candidate_terms(analysis))
+    per_tag: Counter[str] = Counter()
+    never = FUNCTION_WORDS | FILLER
+    for analysis in analyses:
+        tags = tagger.choose(analysis, df, len(analyses))
+        assert len(tags) <= 5
+        assert len({tag_key(t) for t in tags}) == len(tags)
+        for tag in tags:
+            assert is_valid_tag(tag), tag
+            assert tag_key(tag) not in never, tag
+        per_tag.update(tag_key(t) for t in tags)
+    assert sum(per_tag.values()) > 4 * len(files)
+    _top, count = per_tag.most_common(1)[0]
+    assert count <= 0.05 * len(files)
+    assert len(per_tag) > 0.3 * sum(per_tag.values())  # diverse, not the same few tags everywhere
