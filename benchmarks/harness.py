@@ -133,6 +133,10 @@ class Runner:
     def __init__(self, scratch: Path, timeout: float = 900.0):
         self.scratch = scratch
         self.timeout = timeout
+        # the longest one run may take, asked before each run (the suite ties it to its time budget)
+        self.limit: Callable[[], float] = lambda: self.timeout
+        # whether one more run of about this many seconds fits (asked before every run after the first)
+        self.allow: Callable[[float], bool] = lambda seconds: True
         self.count = 0
         self.results: list[Result] = []
 
@@ -146,14 +150,19 @@ class Runner:
         res = Result(name, display or " ".join(argv), note=note)
         self.results.append(res)
         for i in range(repeat):
+            if i > 0 and not self.allow(res.runs[-1].wall):
+                res.note = (res.note + "; " if res.note else "") + f"{i} run{'s' if i > 1 else ''} only (time budget)"
+                break
             if setup is not None:
                 try:
                     setup(i)
                 except Exception as exc:  # a broken setup is reported like a failed run
                     res.runs.append(Run(0.0, -1, 0, 0, 0, False, "", f"setup failed: {exc!r}", ok=False))
                     break
-            run = self.once(argv, cwd=cwd, env=env, timeout=timeout or self.timeout)
+            run = self.once(argv, cwd=cwd, env=env, timeout=min(timeout or self.timeout, self.limit()))
             run.ok = not run.timeout and (run.rc == 0 or (accept is not None and accept(run)))
+            for earlier in res.runs:  # only the last run's full output is kept (it may be megabytes)
+                earlier.stdout, earlier.stderr = earlier.stdout[-4000:], earlier.stderr[-4000:]
             res.runs.append(run)
             if not run.ok and stop_on_failure:
                 break
@@ -181,7 +190,7 @@ class Runner:
                    stdout, stderr, ok=data["rc"] == 0 and not data["timeout"])
 
 
-def _read_tail(path: Path, limit: int = 200_000) -> str:
+def _read_tail(path: Path, limit: int = 64_000_000) -> str:
     try:
         with open(path, "rb") as fh:
             fh.seek(0, 2)
@@ -195,11 +204,22 @@ def _read_tail(path: Path, limit: int = 200_000) -> str:
 # ------------------------------------------------------------------------------------------ vaults
 
 
-def copy_corpus(target: Path) -> Path:
-    """A copy of the corpus as a vault: its notes only (SOURCE.md and LICENSE left out), mtimes kept."""
+def corpus_clips(src: Path = CORPUS) -> list[Path]:
+    return sorted(p for p in src.glob("*/*.md"))
+
+
+def copy_corpus(target: Path, src: Path = CORPUS, every: int = 1) -> Path:
+    """A copy of the corpus as a vault: its notes only (SOURCE.md and LICENSE left out), mtimes kept;
+    with ``every`` > 1 only every n-th clip (a sample for ``--quick``)."""
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("SOURCE.md", "LICENSE", ".*"))
+    if every <= 1:
+        shutil.copytree(src, target, ignore=shutil.ignore_patterns("SOURCE.md", "LICENSE", ".*"))
+        return target
+    for path in corpus_clips(src)[::every]:
+        dest = target / path.relative_to(src)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
     return target
 
 

@@ -162,8 +162,8 @@ class VaultBench:
         if tags_res.ok_runs:
             try:
                 tag_list = json.loads(tags_res.ok_runs[-1].stdout)
-            except ValueError:
-                tags_res.note = "output is not JSON"
+            except ValueError as exc:
+                tags_res.note = f"its output is not JSON ({exc})"
         if tag_list:
             self.counts["tags_listed"] = len(tag_list)
             self.counts["tag_pairs_listed"] = sum(int(t.get("count", 0)) for t in tag_list)
@@ -179,7 +179,7 @@ class VaultBench:
                                note=f"tag `{rare['tag']}`: {rare['count']} notes")
             res.extra["tag"], res.extra["notes"] = rare["tag"], rare["count"]
         else:
-            reason = "no tag to query: " + (tags_res.error or "the vault has no tags")
+            reason = "no tag to query: " + (tags_res.error or tags_res.note or "the vault has no tags")
             self.skip("query --tag (common)", ["query", "--tag", "X"], reason)
             self.skip("query --tag (rare)", ["query", "--tag", "X"], reason)
         note = self.counts.get("most_linked") or self.first_note()

@@ -7,6 +7,7 @@ import json
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -20,6 +21,7 @@ from vaulttool.core.html import (
     html_to_markdown,
     looks_like_html,
 )
+from vaulttool.core import weibo
 from vaulttool.core.urls import unwrap_redirect
 
 GOLDEN = FIXTURES / "html"
@@ -85,6 +87,19 @@ def test_hashtag_anchor_becomes_escaped_text():
     assert conv.markdown == "\\#AI#好"
     assert conv.hashtags == ["AI"]
     assert conv.links == []
+
+
+def test_desktop_hashtag_search_is_a_hashtag_too():
+    conv = html_to_markdown('<a href="https://s.weibo.com/weibo?q=%23%E5%A4%A7%E6%A8%A1%E5%9E%8B%23">#大模型#</a>')
+    assert conv.markdown == "\\#大模型#"
+    assert conv.hashtags == ["大模型"]
+
+
+def test_icon_detection():
+    soup = BeautifulSoup('<span class="url-icon"><img src="a"></span><img style="width:1em" src="b">'
+                         '<img style="width: 1rem;height: 1rem" src="c"><img style="width: 30em" src="d">'
+                         '<img src="e">', "html.parser")
+    assert [weibo.is_icon_image(i) for i in soup.find_all("img")] == [True, True, True, False, False]
 
 
 def test_hashtag_search_link_with_other_text_stays_a_link():
@@ -267,7 +282,6 @@ def _fragment(draw):
                 [f"#{name}#"], [], [])
     if kind == "redirect":
         url, words = draw(_URL), draw(_WORDS)
-        from urllib.parse import quote
         href = "https://weibo.cn/sinaurl?u=" + quote(url, safe="")
         return f'<a href="{htmllib.escape(href)}">{htmllib.escape(words, quote=False)}</a>', [words], [url], []
     if kind == "bold":
@@ -305,7 +319,7 @@ def test_property_nothing_lost_no_tag_left(fragments):
     assert escape_plain_text(md) == md
 
 
-_PLAIN_ALPHABET = st.sampled_from(list("ab 中文#<>/\\`$[]()\n-*_:.") + ["https://e.com/", "<br>", "</p>", "<p>"])
+_PLAIN_ALPHABET = st.sampled_from(list("ab 中文#<>/\\`$[]()\n-*_:.") + ["https://e.com/", "<br>", "</p>", "<p>", "```\n", "](", "\r\n"])
 
 
 @settings(max_examples=400, deadline=None)
@@ -332,9 +346,8 @@ def _weibo_raw_summaries() -> list[tuple[Path, str]]:
     return items
 
 
+@pytest.mark.corpus
 def test_corpus_weibo_summaries(corpus_dir, record_property):
-    from vaulttool.core import weibo
-
     items = _weibo_raw_summaries()
     assert len(items) > 2000
     start = time.perf_counter()
@@ -383,6 +396,7 @@ def test_corpus_weibo_summaries(corpus_dir, record_property):
     assert failures == [], failures[:10]
 
 
+@pytest.mark.corpus
 def test_corpus_plain_sections_escape_idempotently(corpus_dir):
     changed = 0
     for path in corpus_files():

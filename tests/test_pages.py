@@ -361,7 +361,7 @@ def _note_text(data) -> str:
     head = ["---"]
     if title is not None:
         head.append(f"title: {json.dumps(title, ensure_ascii=False)}")
-    if url:
+    if url and clip:  # (a note with a source and a date would be a raw Web Clipper clip, normalised)
         head.append(f"source: {url}")
     if created:
         head.append(f"created: {created}")
@@ -400,6 +400,9 @@ def test_incremental_build_equals_full_build(data):
             notes.add(rel)
         run(root)
         for _ in range(data.draw(st.integers(1, 4))):
+            # what is there now (the normaliser may have renamed a note that looked like a raw clip)
+            notes = {p.relative_to(root).as_posix() for p in root.rglob("*.md")
+                     if p.relative_to(root).parts[0] not in ("_index", ".vaulttool")}
             op = data.draw(st.sampled_from(["add", "edit", "edit", "delete", "rename", "file"]))
             if op in ("edit", "delete", "rename") and not notes:
                 op = "add"

@@ -216,6 +216,13 @@ def test_apply_synonyms_and_nesting():
     assert apply_synonyms_and_nesting("other", TagConfig()) == "other"
 
 
+def test_tag_config_synonym_keys_are_normalised():
+    config = TagConfig(synonyms={"GPT4": "GPT-4", "ＬＬＭ": "大模型"}, stopwords={"x"})
+    assert apply_synonyms_and_nesting("gpt4", config) == "GPT-4"
+    assert apply_synonyms_and_nesting("llm", config) == "大模型"
+    assert config.stopwords == frozenset({"x"})
+
+
 def test_tag_config_defaults():
     config = TagConfig()
     assert config.max_tags == 5

@@ -213,6 +213,7 @@ def test_safe_urls(url):
 # --------------------------------------------------------------------------- the real corpus
 
 
+@pytest.mark.corpus
 def test_corpus_url_keys(corpus_dir):
     urls = []
     for path in corpus_files():

@@ -23,13 +23,6 @@ class Obj:
         self.verbosity = verbosity
 
 
-def _fail(exc: VaultToolError):
-    if isinstance(exc, UsageError):
-        err = click.UsageError(str(exc))
-        raise err
-    raise click.ClickException(str(exc))
-
-
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -119,13 +112,17 @@ def normalise(ctx, dry_run, diff, paths):
 @cli.command()
 @click.option("--full", is_flag=True, help="Re-read every note, not only those that changed.")
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0,
+              help="Worker processes for tokenising large runs (0: one per core, at most 4).")
 @click.pass_context
-def reindex(ctx, full, dry_run):
+def reindex(ctx, full, dry_run, jobs):
     """Normalise new clips, update the index and rebuild the pages."""
+    from vaulttool.usecases.prepare import jobs_default
     from vaulttool.usecases.reindex import reindex as run
 
     with _open_writer(ctx.obj, "reindex") as session:
-        summary = run(session, _reporter(ctx.obj, per_file=dry_run), full=full, dry_run=dry_run)
+        summary = run(session, _reporter(ctx.obj, per_file=dry_run), full=full, dry_run=dry_run,
+                      jobs=jobs or jobs_default())
     _finish(summary, ctx)
 
 
@@ -244,6 +241,25 @@ def restore(ctx, paths, force):
         rels = [session.vault.rel(p) for p in paths]
         summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
     _finish(summary, ctx)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.pass_context
+def retag(ctx, paths, dry_run):
+    """Derive the tags of normalised clips again (all of them, or those at PATHS).
+
+    Tags you added stay; tags you removed are not added back."""
+    from vaulttool.usecases.retag import retag as run
+
+    with _open_writer(ctx.obj, "retag") as session:
+        rels = [("" if p in (".", "") else session.vault.rel(p)) for p in paths] or None
+        summary = run(session, _reporter(ctx.obj, per_file=True), rels, dry_run=dry_run)
+    click.echo(f"retagged {summary.normalised} of {summary.scanned} clips, failed {len(summary.failed)},"
+               f" {summary.seconds:.2f} s")
+    if summary.failed:
+        ctx.exit(1)
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ class NoteError(VaultToolError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self):  # pickled across worker processes with both arguments
+        return (self.__class__, (self.path, self.reason))
+
 
 class FrontMatterError(VaultToolError):
     """Front matter that vaulttool refuses to read or rewrite."""

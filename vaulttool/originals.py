@@ -39,15 +39,20 @@ class Originals:
         self.journal = vault.state / "journal.jsonl"
         self.restored = vault.state / "restored.txt"
 
-    def _append(self, path, line: str) -> None:
+    def _append(self, path, lines: list[str], durable: bool = True) -> None:
+        if not lines:
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+            fh.write("".join(line + "\n" for line in lines))
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
 
-    def keep(self, rel: str, data: bytes, new_rel: str, new_data: bytes) -> Entry:
-        """Store the original bytes (once per content) and record the rewrite, before it happens."""
+    def keep(self, rel: str, data: bytes, new_rel: str, new_data: bytes, *, durable: bool = True) -> Entry:
+        """Store the original bytes (once per content) and record the rewrite, before it happens.
+        With ``durable=False`` nothing is fsynced: the caller makes a batch durable with one sync
+        before it replaces any note."""
         h = digest(data)
         blob = self.dir / h[:2] / h
         if not blob.exists():
@@ -56,12 +61,13 @@ class Originals:
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, blob)
         entry = Entry(rel, new_rel, h, digest(new_data), time.time())
-        self._append(self.manifest, entry.to_json())
+        self._append(self.manifest, [entry.to_json()], durable)
         if new_rel != rel:
-            self._append(self.journal, entry.to_json())
+            self._append(self.journal, [entry.to_json()], durable)
         return entry
 
     def entries(self) -> list[Entry]:
@@ -111,7 +117,7 @@ class Originals:
 
     # -- restored clips are left alone by automatic runs ----------------------------------------
     def mark_restored(self, h: str) -> None:
-        self._append(self.restored, h)
+        self._append(self.restored, [h])
 
     def restored_hashes(self) -> set[str]:
         try:

@@ -180,25 +180,42 @@ class Vault:
     def _tmp_for(self, path: Path) -> Path:
         return path.parent / f".{os.getpid()}-{os.urandom(4).hex()}{TMP_SUFFIX}"
 
-    def write_new(self, rel: str, data: bytes) -> None:
-        """Create ``rel`` atomically; fails (NoteError) if it already exists."""
+    def write_new(self, rel: str, data: bytes, *, durable: bool = True) -> None:
+        """Create ``rel`` atomically; fails (NoteError) if it already exists. ``durable=False``
+        skips fsync (for generated pages, which are rebuilt from the index anyway)."""
         path = self.abs(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._tmp_for(path)
-        self._write_tmp(tmp, data, 0o644)
+        self._write_tmp(tmp, data, 0o644, durable)
         try:
             os.link(tmp, path)  # atomic and refuses to clobber
         except FileExistsError:
             raise NoteError(rel, "already exists: not overwritten") from None
         finally:
             _unlink(tmp)
-        _fsync_dir(path.parent)
+        if durable:
+            _fsync_dir(path.parent)
 
-    def replace(self, rel: str, data: bytes, expected: str, *, mode: int | None = None) -> None:
+    def replace(self, rel: str, data: bytes, expected: str, *, mode: int | None = None,
+                durable: bool = True) -> None:
         """Replace ``rel`` with ``data`` if it still holds the bytes whose digest is ``expected``."""
+        tmp = self.stage(rel, data, mode=mode, durable=durable)
+        self.commit(rel, tmp, expected)
+        if durable:
+            _fsync_dir(self.abs(rel).parent)
+
+    def stage(self, rel: str, data: bytes, *, mode: int | None = None, durable: bool = False) -> Path:
+        """Write ``data`` to a temp file beside ``rel`` (a dot-name nothing else reads). A batch of
+        staged files is made durable with one :func:`sync` instead of one fsync each."""
         path = self.abs(rel)
         tmp = self._tmp_for(path)
-        self._write_tmp(tmp, data, mode if mode is not None else 0o644)
+        self._write_tmp(tmp, data, mode if mode is not None else 0o644, durable)
+        return tmp
+
+    def commit(self, rel: str, tmp: Path, expected: str) -> None:
+        """Move a staged temp file over ``rel``, but only if ``rel`` still holds the bytes whose
+        digest is ``expected``; otherwise the note is left as it is (ChangedUnderUs)."""
+        path = self.abs(rel)
         try:
             try:
                 with open(path, "rb") as fh:
@@ -210,7 +227,10 @@ class Vault:
             os.replace(tmp, path)
         finally:
             _unlink(tmp)
-        _fsync_dir(path.parent)
+
+    @staticmethod
+    def discard(tmp: Path) -> None:
+        _unlink(tmp)
 
     def rename(self, rel: str, new_rel: str) -> None:
         """Rename a note inside the vault without ever replacing an existing file."""
@@ -225,13 +245,14 @@ class Vault:
         _unlink(self.abs(rel))
 
     @staticmethod
-    def _write_tmp(tmp: Path, data: bytes, mode: int) -> None:
+    def _write_tmp(tmp: Path, data: bytes, mode: int, durable: bool = True) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         except BaseException:
             os.close(fd)
             _unlink(tmp)
@@ -249,6 +270,11 @@ class Vault:
                     _unlink(p)
                     removed.append(p.relative_to(self.root).as_posix())
         return removed
+
+
+def sync() -> None:
+    """Flush every written file to disk: the durability barrier of a batch of staged writes."""
+    os.sync()
 
 
 def nfc(rel: str) -> str:

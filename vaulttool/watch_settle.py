@@ -62,7 +62,7 @@ class Settler:
                  clock: Callable[[], float] = time.monotonic):
         self.root = root
         self.settle = max(0.0, settle)
-        self.recheck = recheck if recheck is not None else max(0.05, min(0.25, self.settle / 2))
+        self.recheck = recheck if recheck is not None else max(0.02, min(0.1, self.settle / 2))
         self.max_batch = max_batch if max_batch is not None else max(1.0, 5 * self.settle)
         self.max_files = max_files
         self.clock = clock
@@ -80,13 +80,17 @@ class Settler:
             e = self._entries.get(rel)
             if e is None:
                 self._entries[rel] = _Entry(now + self.settle)
+                if len(self._entries) == 1:
+                    # the watcher may be asleep for long; otherwise it wakes by the earliest deadline,
+                    # which is never later than this one (waking on every event of a burst would cost
+                    # a scan of all pending paths per event)
+                    self.cond.notify_all()
             else:
                 e.deadline = now + self.settle
                 e.gen += 1
                 e.sig = None
                 e.ready_at = None
             self._last_event = now
-            self.cond.notify_all()
 
     def force(self, reason: str, delay: float | None = None) -> None:
         """Ask for a full rescan once things have been quiet for ``delay`` (default: the settle time)."""

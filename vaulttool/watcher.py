@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -34,6 +35,7 @@ WATCH_LIMIT_FILE = "/proc/sys/fs/inotify/max_user_watches"
 OVERFLOW_LOGGERS = ("watchdog.observers.inotify_c", "watchdog.observers.inotify")
 _ERRORS = {"failed", "warning", "error"}
 _ACTIONS = {"normalised", "renamed", "indexed", "removed", "skipped", "restored"}
+_TARGET = re.compile(r"(?:^|; )-> (.+?\.md)(?:; |$)", re.I)
 
 
 def event_filter():
@@ -123,7 +125,8 @@ def _handler_class():
                     w.stop_event.set()
                 elif isinstance(event, (DirDeletedEvent, DirMovedEvent)) and any(not w.ignored(r) for r in rels):
                     w.settler.force(f"folder {event.event_type}: {rels[0] or '.'}")
-                w.log("event", event.event_type, " -> ".join(rels), level=2)
+                if any(not w.ignored(r) for r in rels):
+                    w.log("event", event.event_type, " -> ".join(rels), level=2)
                 return
             for path in paths:
                 rel = w.rel(path)
@@ -147,10 +150,12 @@ class Watcher:
         if polling:
             settle = max(settle, POLL_INTERVAL)  # a poll must have seen the last write
         self.settle = settle
-        self.settler = Settler(self.root, settle)
+        # the second stat after the quiet period: events already say when a file changes, so a short
+        # moment is enough; a poll only sees what changed between two scans
+        self.settler = Settler(self.root, settle, recheck=POLL_INTERVAL / 2 if polling else None)
+        self.reported: dict[str, str] = {}  # path -> the failure or warning last shown for it
         self.rescan_every = cfg.rescan_minutes * 60 if cfg.rescan_minutes > 0 else None
         self.pages = importlib.util.find_spec("vaulttool.usecases.pages") is not None
-        self.runs = 0  # runs that went to the index (for tests and -v)
         self.last_run = time.monotonic()
 
     # -- paths -----------------------------------------------------------------------------------
@@ -182,8 +187,8 @@ class Watcher:
 
     def process(self, batch: Batch) -> None:
         if not batch.forced and not self._needs_run(batch.ready):
-            self.log("info", "", f"{len(batch.ready)} changed path(s) already in the index (our own writes): "
-                     "nothing to do", level=1)
+            self.log("info", "", f"{len(batch.ready)} changed path(s) match the index (our own writes, or "
+                     "nothing that matters): no run", level=1)
             return
         if batch.forced:
             self.log("info", "", "rescan: " + "; ".join(batch.reasons), level=1)
@@ -196,6 +201,7 @@ class Watcher:
 
         mentioned: set[str] = set()
         requeue: list[str] = []
+        written: list[str] = []
 
         def sink(action: str, path: str, detail: str) -> None:
             if action == "diff":
@@ -203,15 +209,24 @@ class Watcher:
             mentioned.add(path)
             if action == "skipped" and "still changing" in detail:
                 requeue.append(path)
+            if action == "normalised":
+                m = _TARGET.search(detail)
+                written.append(m.group(1) if m else path)
             if action == "info" and not path and detail.startswith("waiting"):
                 self.log(action, "", detail, level=1)
                 return
             if action == "page":
                 self.log(action, path, detail, level=2)  # the summary line counts them
                 return
+            if action in ("failed", "warning"):
+                if self.reported.get(path) == detail:  # a clip that still fails is retried by every run
+                    self.log("info", path, f"still {action}: {detail}", level=2)
+                    return
+                self.reported[path] = detail
+            else:
+                self.reported.pop(path, None)
             self.log(action, path, detail, level=1 if action == "info" else 0)
 
-        self.runs += 1
         try:
             summary = reindex(self.session, Reporter(sink), defer=defer, stop=self.stop_event.is_set,
                               pages=self.pages)
@@ -226,6 +241,7 @@ class Watcher:
             self.last_run = time.monotonic()
         for rel in requeue:
             self.settler.touch(rel)
+        self._recheck_written(written)
         if ready:
             after = self._index_states(ready)
             for rel in sorted(ready):
@@ -234,7 +250,25 @@ class Watcher:
         self.log("info", "", f"{label or 'run'}: {summary.line()}", level=0 if label else 1)
 
     # -- own writes and no-ops ---------------------------------------------------------------------
-    def _index_states(self, ready) -> dict[str, tuple | None]:
+    def _recheck_written(self, written: list[str]) -> None:
+        """Make the next run compare the notes just normalised by content.
+
+        The index records the stat of a written note by stat'ing its path after the write (and the
+        rename), so an edit landing in between gets our hash with the user's size and mtime, and no later
+        stat comparison would ever see it. Until reindex records the stat of the bytes it wrote, the
+        recorded stat of these notes is cleared: the next run re-reads them, compares hashes, and only
+        re-indexes the ones that differ (nothing is rewritten: they are normalised clips now).
+        """
+        store = self.session.store
+        for rel in written:
+            try:
+                if store.note(rel) is not None:
+                    store.touch(rel, -1, -1)
+                    self.settler.touch(rel)
+            except Exception:
+                continue
+    def _index_states(self, ready) -> dict[str, str | None]:
+        """The content hash the index holds for each settled note (None: not indexed)."""
         out = {}
         for rel in ready:
             if rel.lower().endswith(".md"):
@@ -242,7 +276,7 @@ class Watcher:
                     row = self.session.store.note(rel)
                 except Exception:
                     row = None
-                out[rel] = None if row is None else (row["size"], row["mtime_ns"], row["hash"])
+                out[rel] = None if row is None else row["hash"]
         return out
 
     def _needs_run(self, ready: dict[str, tuple]) -> bool:

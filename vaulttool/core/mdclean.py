@@ -79,8 +79,9 @@ def convert_html_blocks(markdown: str) -> Cleaned:
             continue
         conv = html_to_markdown(md.render(source))
         out.extend(lines[pos:start])
-        text = conv.markdown.rstrip("\n")
-        trailing = "\n" if end <= len(lines) and source.endswith("\n") else ""
+        eol = "\r\n" if source.endswith("\r\n") else "\n"
+        text = conv.markdown.rstrip("\n").replace("\n", eol)
+        trailing = eol if source.endswith("\n") else ""
         out.append(text + trailing if text else "")
         pos = end
         result.hashtags.extend(h for h in conv.hashtags if h not in result.hashtags)

@@ -132,7 +132,8 @@ def step_analyse(d: Draft, ctx) -> None:
     if d.clip.format == "note" or getattr(ctx, "tagger", None) is None:
         return
     title, desc, body = _text_of(d)
-    d.analysis = ctx.tagger.analyse(title, desc, body, exclude=[*d.topics, *d.clip.explicit_tags])
+    # The same text the index analyses once the note is written, so the cached analysis is reused.
+    d.analysis = ctx.tagger.analyse(title, desc, body)
 
 
 def step_duplicate(d: Draft, ctx) -> None:
@@ -160,8 +161,10 @@ def step_tags(d: Draft, ctx) -> None:
         tag = clean_tag(topic)
         if not tag:
             continue
+        # A hashtag becomes a tag when it is short and recurs (this clip and at least one more);
+        # Weibo hashtags are mostly one-off headlines, which stay in ``topics`` only.
         recurring = len(topic) <= ctx.max_topic_len and (
-            topic in d.clip.super_topics or ctx.topic_count(topic) >= 1
+            topic in d.clip.super_topics or ctx.topic_count(topic) >= 2
         )
         if recurring and tag_key(tag) not in {tag_key(t) for t in current}:
             current.append(tag)
@@ -171,7 +174,7 @@ def step_tags(d: Draft, ctx) -> None:
         derived = list(d.duplicate[1])  # the same clip again gets the same tags
     elif d.analysis is not None:
         df, n_docs = ctx.doc_freq(ctx.tagger.candidate_terms(d.analysis))
-        derived = ctx.tagger.choose(d.analysis, df, n_docs, explicit=current)
+        derived = ctx.tagger.choose(d.analysis, df, n_docs, explicit=[*current, *d.topics])
     current = [ctx.tag_spelling(t) for t in current]
     derived = [ctx.tag_spelling(t) for t in derived]
     d.tags, d.auto_tags = merge_tags(current, record, derived)
@@ -224,7 +227,8 @@ def step_render(d: Draft, ctx) -> None:
     props = _ordered(updates)
     for key, value in clip.carry.items():
         props.setdefault(key, value)
-    props[AUTO_TAGS] = props.pop(AUTO_TAGS, [])
+    if AUTO_TAGS in props:
+        props[AUTO_TAGS] = props.pop(AUTO_TAGS)  # last: the record closes the block
     block = emit_block(props)
     text = "---\n" + block + "---\n" + clip.body.replace("\r\n", "\n")
     d.result = text.replace("\n", "\r\n") if nl == "\r\n" else text

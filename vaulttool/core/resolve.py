@@ -181,8 +181,9 @@ def _shortest(cands: list[str]) -> tuple[str, str | None]:
 
 # ----------------------------------------------------------------------------- writing links
 
-# A wikilink target cannot hold these (they split target, heading, alias or end the link).
-_WIKI_TARGET_BAD = re.compile(r"[#|^\[\]\n\r\\]|%%|^\s|\s$")
+# A wikilink target cannot hold these (they split target, heading, alias or end the link; Obsidian's
+# help also warns about ":").
+_WIKI_TARGET_BAD = re.compile(r"[#|^:\[\]\n\r\\]|%%|^\s|\s$")
 # A wikilink alias holding these would end the link early, split it, or read as markup or HTML.
 _WIKI_ALIAS_BAD = re.compile(r"[\[\]|\n\r\\<>]|%%")
 # Markdown characters escaped in link text so that a title renders as the text it is.
@@ -238,12 +239,15 @@ def link_to(
 ) -> str:
     """The link a page at ``from_path`` should write to reach exactly ``path``.
 
-    ``style="wikilink"``: ``[[name]]`` when the bare name leads there, else ``[[folder/name]]``;
-    ``text`` becomes the alias. When no wikilink can
-    carry the target (a name holding ``# | ^ [ ] \\`` or ``%%``) or the alias (``[ ] | \\ < >``, line
-    breaks), the Markdown form is written instead, so that the link still resolves and the title reads
-    as written. ``style="markdown"``: ``[text](relative/path%20encoded.md)``, which Obsidian and
-    GitHub both follow; the text is backslash-escaped so markup in titles stays text.
+    ``style="wikilink"``: ``[[name]]`` when the bare name leads there (checked with ``resolver``),
+    else ``[[folder/name]]``; ``text`` becomes the alias. When no wikilink can carry the target (a path
+    holding ``# | ^ : [ ] \\`` or ``%%``) or the alias (``[ ] | \\ < >``), the Markdown form is written
+    instead, so that the link still resolves and the title reads as written.
+
+    ``style="markdown"``: ``[text](relative/path%20encoded.md)`` from the page's folder (``./`` added
+    when the bare relative path would be read from the vault root or as a URL), which Obsidian and
+    GitHub both follow. The text is backslash-escaped so markup in titles stays text; line breaks in
+    ``text`` become spaces in both styles.
     """
     if style not in ("wikilink", "markdown"):
         raise ValueError(f"unknown link style: {style!r}")

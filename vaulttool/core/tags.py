@@ -258,6 +258,11 @@ class TagConfig:
     nesting: list[tuple[str, str]] = field(default_factory=list)
     topic_max_len: int = 12
 
+    def __post_init__(self) -> None:
+        # Accept variants spelt any way (``{"GPT4": "GPT-4"}``): look-ups go by tag_key.
+        self.synonyms = {tag_key(k): v for k, v in self.synonyms.items()}
+        self.stopwords = frozenset(self.stopwords)
+
 
 def parse_synonyms(lines: Iterable[str]) -> dict[str, str]:
     """Synonym lines ``LLM = 大模型 = 大语言模型`` (first is canonical) → ``{variant key: canonical}``.

@@ -1,5 +1,8 @@
 """URL helpers: redirect unwrapping, duplicate keys, site names, safety.
 
+``unwrap_redirect`` knows Weibo's ``sinaurl?u=`` (weibo.cn, m.weibo.cn, weibo.com) and
+Zhihu's ``link.zhihu.com/?target=``; it only ever unwraps to an http(s) URL.
+
 Pure functions on strings; nothing here touches the network.
 
 ``url_key`` rules (conservative: two URLs share a key only when they surely
@@ -13,7 +16,9 @@ name the same page):
 * a trailing ``/`` is dropped; percent-escapes are normalised;
 * tracking parameters are dropped everywhere (``utm_*``, ``spm``, click ids,
   see ``_TRACKING``) and per host (``_HOST_TRACKING``: e.g. ``s``/``t`` on X,
-  ``si`` on YouTube, ``from`` on Weibo and WeChat); the rest are sorted;
+  ``si`` on YouTube, ``from`` on Weibo, share tokens on bilibili); a WeChat
+  article keeps only ``__biz``/``mid``/``idx``/``sn``; the rest are sorted and
+  re-encoded (``%3A`` and ``:`` in a value give the same key);
 * known shapes collapse: arXiv ``abs``/``pdf``/``html`` with or without a
   version give ``arxiv.org/abs/<id>``; a Weibo post on weibo.com or m.weibo.cn,
   by numeric id or by base-62 id, gives ``weibo.com/status/<base-62 id>``;
@@ -25,7 +30,7 @@ name the same page):
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 __all__ = ["unwrap_redirect", "url_key", "site_name", "is_safe_url", "registrable_host"]
 
@@ -109,7 +114,7 @@ _HOST_TRACKING: dict[str, set[str]] = {
     "bilibili.com": {"vd_source", "share_source", "share_medium", "share_plat",
                      "share_session_id", "share_tag", "share_from", "bbid", "ts",
                      "unique_k", "timestamp", "buvid", "up_id", "from_spmid"},
-    "zhihu.com": {"share_code", "utm_psn", "utm_id"},
+    "zhihu.com": {"share_code"},
     "medium.com": {"source", "sk"},
     "xiaohongshu.com": {"xsec_source", "share_from_user_hidden", "xhsshare", "appuid",
                         "apptime", "share_id"},

@@ -1,9 +1,11 @@
 """Write front matter: fresh blocks in Web Clipper's style, and minimal edits of existing blocks.
 
 Fresh blocks are emitted here (strings double-quoted as Web Clipper writes them, dates plain, lists as
-block sequences) and checked by parsing them back. Existing blocks are edited with ruamel.yaml's
-round-trip mode, which keeps key order, quotes, comments and dates of untouched keys byte for byte;
-each edit is checked the same way, and an edit that would disturb anything else is refused.
+block sequences) and checked by parsing them back. Existing blocks are edited by whole top-level
+entries: untouched lines are kept byte for byte by construction, changed keys are replaced where they
+stand and new keys appended. Where a block's layout defeats that (complex keys), ruamel.yaml's
+round-trip mode makes the edit instead. Every result is parsed back and compared with what was meant;
+an edit that would disturb anything else is refused.
 """
 
 from __future__ import annotations
@@ -104,8 +106,8 @@ def _ruamel():
 
 def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newline: str = "\n") -> str:
     """Return ``block`` with ``updates`` applied (new keys appended at the end, existing keys
-    replaced in place) and ``remove`` keys dropped. Every other line stays as it was; if ruamel.yaml
-    would change one, the edit is refused with :class:`FrontMatterError`."""
+    replaced in place) and ``remove`` keys dropped. Every other line stays as it was; an edit whose
+    result does not read back as intended is refused with :class:`FrontMatterError`."""
     original = load_yaml(block) or {}
     if not isinstance(original, dict):
         raise FrontMatterError("front matter is not a mapping")
@@ -115,28 +117,32 @@ def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newli
     if not src.strip():
         text = emit_block({**updates})
         return text.replace("\n", newline) if newline != "\n" else text
+    expected = {k: v for k, v in original.items() if k not in remove}
+    expected.update(updates)
+    text = _line_edit(src, original, updates, remove)
+    try:
+        _check(text, expected)
+    except FrontMatterError:
+        # The block has entries a line-level edit cannot find (complex keys, odd layouts): let
+        # ruamel.yaml's round-trip mode place the change, and check its result the same way.
+        text = _ruamel_edit(src, updates, remove)
+    _check(text, expected)
+    return text.replace("\n", newline) if newline != "\n" else text
+
+
+def _ruamel_edit(src: str, updates: dict, remove: tuple[str, ...]) -> str:
     y = _ruamel()
     try:
         data = y.load(src)
-    except Exception as exc:  # ruamel raises many types; all mean "cannot round-trip"
-        raise FrontMatterError(f"front matter cannot be edited safely: {exc.__class__.__name__}") from None
-    buf = io.StringIO()
-    y.dump(data, buf)
-    if buf.getvalue() != src:
-        # ruamel would reformat lines we do not touch; fall back to a line-level edit.
-        text = _line_edit(src, original, updates, remove)
-    else:
         for key in remove:
             data.pop(key, None)
         for key, value in updates.items():
             data[key] = _ruamel_value(value)
         buf = io.StringIO()
         y.dump(data, buf)
-        text = buf.getvalue()
-    expected = {k: v for k, v in original.items() if k not in remove}
-    expected.update(updates)
-    _check(text, expected)
-    return text.replace("\n", newline) if newline != "\n" else text
+    except Exception as exc:  # ruamel raises many types; all mean "cannot round-trip"
+        raise FrontMatterError(f"front matter cannot be edited safely: {exc.__class__.__name__}") from None
+    return buf.getvalue()
 
 
 def _ruamel_value(value: Any) -> Any:
@@ -155,8 +161,7 @@ _TOP_KEY = re.compile(r"^([^\s#][^:]*?|\"[^\"]*\"|'[^']*'):(?:\s|$)")
 
 
 def _line_edit(src: str, original: dict, updates: dict, remove: tuple[str, ...]) -> str:
-    """Replace or drop whole top-level entries by line, append new ones. Used when ruamel.yaml would
-    not reproduce the block exactly (unusual spacing, comments in odd places)."""
+    """Replace or drop whole top-level entries by line, append new ones; every other line is kept."""
     lines = src.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from vaulttool.core.model import NoteInfo
 from vaulttool.store import Store
 
-__all__ = ["Changes", "put", "analysis_key", "relink"]
+__all__ = ["Changes", "put", "remove", "relink"]
 
 
 @dataclass
@@ -37,12 +37,6 @@ class Changes:
         self.files_removed |= other.files_removed
         self.link_targets |= other.link_targets
         self.full = self.full or other.full
-
-
-def analysis_key(title: str, description: str, body: str) -> str:
-    from vaulttool.vaultio import digest
-
-    return digest("\x1f".join((title, description, body)).encode("utf-8", "surrogatepass"))
 
 
 def facts(store: Store, path: str) -> dict | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -14,7 +15,7 @@ from vaulttool.originals import Originals
 from vaulttool.store import Store
 from vaulttool.vaultio import Vault, digest
 
-__all__ = ["VaultContext", "Loaded", "load", "draft_for", "write_result", "file_time"]
+__all__ = ["VaultContext", "Loaded", "load", "draft_for", "stage_result", "commit_staged", "file_time"]
 
 
 def file_time(st: os.stat_result) -> str:
@@ -60,6 +61,17 @@ class VaultContext:
         self._spellings = store.tag_spellings()
         self._df: dict[str, int] | None = None
         self._n_docs = 0
+        self._run_urls: dict[str, tuple[str, list[str]]] = {}  # url_key -> first clip finished this run
+        self._run_topics: Counter[str] = Counter()
+
+    def count_topics(self, topics) -> None:
+        """Count the topics of the clips about to be normalised, so that whether a topic recurs
+        does not depend on the order the clips are processed in."""
+        self._run_topics.update(set(topics))
+
+    def finished(self, draft: core.Draft) -> None:
+        if draft.url_key and draft.url_key not in self._run_urls and not draft.duplicate:
+            self._run_urls[draft.url_key] = (draft.new_path or draft.path, list(draft.auto_tags))
 
     def preload_doc_freq(self) -> None:
         self._df, self._n_docs = self.store.doc_freq()
@@ -70,7 +82,12 @@ class VaultContext:
         return {t: self._df[t] for t in terms if t in self._df}, self._n_docs
 
     def duplicate_of(self, url_key: str, path: str):
-        return self.store.earliest_with_url(url_key, path)
+        earlier = self.store.earliest_with_url(url_key, path)
+        if earlier is None:
+            mine = self._run_urls.get(url_key)
+            if mine and mine[0] != path:
+                return mine
+        return earlier
 
     def tag_spelling(self, tag: str) -> str:
         from vaulttool.core.tags import tag_key
@@ -78,7 +95,8 @@ class VaultContext:
         return self._spellings.setdefault(tag_key(tag), tag)
 
     def topic_count(self, topic: str) -> int:
-        return self.store.topic_count(topic)
+        """Notes carrying ``topic``: those in the index plus the clips of this run."""
+        return self.store.topic_count(topic) + self._run_topics[topic]
 
     def path_taken(self, rel: str) -> bool:
         return rel.lower() in self.taken
@@ -99,8 +117,19 @@ class VaultContext:
         return f"[[{stem}]]"
 
 
-def write_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core.Draft) -> tuple[str, bytes] | None:
-    """Write a finished draft over the note (keeping the original). Returns (path, bytes) written, or
+@dataclass
+class Staged:
+    """A finished clip whose new bytes are written beside it, waiting for the batch's sync."""
+
+    loaded: Loaded
+    draft: core.Draft
+    target: str
+    data: bytes
+    tmp: object
+
+
+def stage_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core.Draft) -> Staged | None:
+    """Keep the original and write the new bytes to a temp file (no fsync: the batch syncs once).
     None when the result equals the note as it is."""
     new = encode(draft.result, loaded.decoded, to_utf8=True)
     target = draft.new_path or loaded.rel
@@ -108,12 +137,21 @@ def write_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core
         return None
     if not loaded.decoded.is_utf8:
         draft.messages.append(f"converted from {loaded.decoded.encoding} to UTF-8")
-    originals.keep(loaded.rel, loaded.data, target, new)
-    vault.replace(loaded.rel, new, loaded.hash, mode=loaded.st.st_mode)
+    originals.keep(loaded.rel, loaded.data, target, new, durable=False)
+    tmp = vault.stage(loaded.rel, new, mode=loaded.st.st_mode)
+    return Staged(loaded, draft, target, new, tmp)
+
+
+def commit_staged(vault: Vault, staged: Staged) -> str:
+    """After the sync: replace the note (if it did not change meanwhile) and rename it. Returns the
+    path the note ends up at; raises NoteError when it was left alone."""
+    loaded, draft = staged.loaded, staged.draft
+    vault.commit(loaded.rel, staged.tmp, loaded.hash)
+    target = staged.target
     if target != loaded.rel:
         try:
             vault.rename(loaded.rel, target)
         except (NoteError, OSError) as exc:
             draft.messages.append(f"normalised in place; not renamed: {exc}")
             target = loaded.rel
-    return target, new
+    return target

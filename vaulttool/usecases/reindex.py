@@ -15,11 +15,15 @@ from vaulttool.core.noteinfo import read_note
 from vaulttool.errors import NoteError
 from vaulttool.originals import Originals
 from vaulttool.usecases import indexing
-from vaulttool.usecases.normalising import Loaded, VaultContext, draft_for, load, write_result
+from vaulttool.usecases.prepare import PARALLEL_MIN, Prepared, analysis_key, prepare_file, prepare_many
+from vaulttool.usecases.normalising import Loaded, VaultContext, commit_staged, draft_for, load, stage_result
+from vaulttool.vaultio import sync
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
 
-__all__ = ["reindex", "CachedTagger"]
+__all__ = ["reindex", "normalise_paths", "CachedTagger"]
+
+BATCH = 64  # clips made durable together with one sync
 
 
 class CachedTagger:
@@ -40,16 +44,18 @@ class CachedTagger:
             self._tagger = Tagger(self.config)
         return self._tagger
 
-    def analyse(self, title, description, body, exclude=()):
-        exclude = sorted(set(exclude))
-        key = indexing.analysis_key(title, description, body + "\x1e" + "\x1f".join(exclude))
+    def analyse_keyed(self, title, description, body) -> tuple[dict, str, bool]:
+        key = analysis_key(title, description, body)
         cached = self.store.get_analysis(key)
         if cached is not None:
-            return cached
-        result = self.tagger.analyse(title, description, body, exclude=exclude)
+            return cached, key, False
+        result = self.tagger.analyse(title, description, body)
         self.analysed += 1
         self.store.put_analysis(key, result)
-        return result
+        return result, key, False
+
+    def analyse(self, title, description, body):
+        return self.analyse_keyed(title, description, body)[0]
 
     def choose(self, analysis, df, n_docs, explicit=()):
         return self.tagger.choose(analysis, df, n_docs, explicit=explicit)
@@ -60,23 +66,31 @@ class CachedTagger:
 
 @dataclass
 class _Pending:
-    loaded: Loaded
-    draft: core.Draft
+    rel: str
+    loaded: Loaded | None  # None: dropped to bound memory; read and prepared again before FINISH
+    draft: core.Draft | None
+    created: str = ""
+
+
+PENDING_BUDGET = 96 * 1024 * 1024  # characters of clip text kept in memory between the two phases
 
 
 class Run:
-    def __init__(self, session: Session, reporter: Reporter, *, dry_run: bool, full: bool, normalise: bool):
+    def __init__(self, session: Session, reporter: Reporter, *, dry_run: bool, full: bool, normalise: bool,
+                 jobs: int = 1):
         self.session = session
         self.vault = session.vault
         self.store = session.store
         self.reporter = reporter
         self.dry_run = dry_run
         self.normalise = normalise
+        self.jobs = jobs
         self.summary = Summary()
         self.changes = indexing.Changes(full=full)
         self.originals = Originals(self.vault)
         self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
         self.pending: list[_Pending] = []
+        self.kept_chars = 0
         self.restored = self.originals.restored_hashes()
         self.explicit = False  # paths named by the user: normalise even own notes and restored clips
         self.stop = lambda: False
@@ -89,37 +103,51 @@ class Run:
     def analyse_note(self, info) -> dict:
         return self.tagger.analyse(info.title, info.description, info.body)
 
-    def read(self, rel: str, taken: set[str]) -> None:
-        """Read one new or changed note: queue it for normalisation if it is a raw clip, index it."""
-        try:
-            loaded = load(self.vault, rel)
-        except NoteError as err:
-            self.fail(err)
+    def prepare_one(self, rel: str) -> Prepared:
+        return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
+                            explicit=self.explicit, restored=self.restored)
+
+    def read_all(self, rels: list[str]) -> None:
+        """Read, analyse and index ``rels`` (in worker processes when there are many)."""
+        if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
+            results = prepare_many(self.vault, rels, self.jobs, normalise=self.normalise,
+                                   explicit=self.explicit, restored=self.restored)
+        else:
+            results = (self.prepare_one(rel) for rel in rels)
+        for prepared in self.reporter.progress(results, len(rels), "reading"):
+            self.accept(prepared)
+            if self.stop():
+                break
+
+    def accept(self, p: Prepared) -> None:
+        """Index a prepared note and queue it for normalisation if it is a raw clip."""
+        rel = p.rel
+        if p.error is not None:
+            self.fail(p.error)
             if self.store.note(rel) is not None:
                 indexing.remove(self.store, rel, self.changes)
             return
+        if p.fresh:
+            self.store.put_analysis(p.key, p.analysis)
+        loaded = p.loaded
         state = self.store.note(rel)
         unchanged = state is not None and state["hash"] == loaded.hash
         if unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip":
             self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
             return
-        draft = draft_for(loaded, explicit=self.explicit)
-        ctx = _PrepareContext(self.tagger)
-        analysis = None
-        if self.normalise and (self.explicit or loaded.hash not in self.restored):
-            try:
-                core.prepare(draft, ctx)
-                self.pending.append(_Pending(loaded, draft))
-                analysis = draft.analysis
-            except core.Skip:
-                pass
-            except NoteError as err:
-                self.fail(err)
-        info = read_note(rel, loaded.decoded.text)
-        if analysis is None:
-            analysis = self.analyse_note(info)
-        terms = self.tagger.candidate_terms(analysis)
-        indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes)
+        if p.draft_error is not None:
+            self.fail(p.draft_error)
+        if p.draft is not None:
+            created = str(p.draft.props.get("created") or "")
+            if self.kept_chars + len(loaded.decoded.text) <= PENDING_BUDGET:
+                self.kept_chars += len(loaded.decoded.text)
+                self.pending.append(_Pending(rel, loaded, p.draft, created))
+            else:
+                self.pending.append(_Pending(rel, None, None, created))
+        if unchanged and state["kind"] == "raw-clip" and not self.changes.full:
+            return  # a clip left over from an earlier run: already indexed as it is
+        terms = self.tagger.candidate_terms(p.analysis)
+        indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes)
         self.summary.indexed += 1
 
     def normalise_pending(self, taken: set[str]) -> None:
@@ -129,33 +157,63 @@ class Run:
         ctx = VaultContext(self.store, self.vault, self.tagger, taken)
         if len(self.pending) > 50:
             ctx.preload_doc_freq()
-        self.pending.sort(key=lambda p: (str(p.draft.props.get("created") or ""), p.loaded.rel))
         for item in self.pending:
+            if item.draft is not None:
+                ctx.count_topics(item.draft.topics)
+            else:
+                ctx.count_topics(self._topics_of(item.rel))
+        self.pending.sort(key=lambda p: (p.created, p.rel))
+        for start in range(0, len(self.pending), BATCH):
             if self.stop():
                 break
+            self._batch(self.pending[start : start + BATCH], ctx)
+        self.originals.clear_journal()
+
+    def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
+        """Finish a batch of clips, stage their new bytes and originals, make all of it durable with
+        one sync, then replace the notes one by one (each only if it did not change meanwhile)."""
+        staged = []
+        for item in items:
+            if item.draft is None:  # dropped to bound memory: read and prepare it again
+                again = self.prepare_one(item.rel)
+                if again.error or again.draft_error or again.draft is None:
+                    self.fail(again.error or again.draft_error or NoteError(item.rel, "changed: left for a later run"))
+                    continue
+                item = _Pending(item.rel, again.loaded, again.draft, item.created)
             loaded, draft = item.loaded, item.draft
             try:
                 ctx.release(loaded.rel)
                 core.finish(draft, ctx)
                 target = draft.new_path or loaded.rel
                 ctx.claim(target)
+                ctx.finished(draft)
                 if self.dry_run or self.diff:
                     if self.diff:
                         self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
                     self.reporter.event("normalised", loaded.rel, _detail(draft, target, dry=True))
                     self.summary.normalised += 1
                     continue
-                written = write_result(self.vault, self.originals, loaded, draft)
+                one = stage_result(self.vault, self.originals, loaded, draft)
             except NoteError as err:
                 self.fail(err)
                 continue
-            if written is None:
+            if one is not None:
+                staged.append(one)
+        if not staged:
+            return
+        sync()
+        for one in staged:
+            if self.stop() and one is not staged[0]:
+                self.vault.discard(one.tmp)
                 continue
-            target, data = written
+            try:
+                target = commit_staged(self.vault, one)
+            except NoteError as err:
+                self.fail(err)
+                continue
             self.summary.normalised += 1
-            self.reporter.event("normalised", loaded.rel, _detail(draft, target))
-            self._reindex_written(loaded, target, data)
-        self.originals.clear_journal()
+            self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
+            self._reindex_written(one.loaded, target, one.data)
 
     def _reindex_written(self, loaded: Loaded, target: str, data: bytes) -> None:
         from vaulttool.core.textio import decode
@@ -171,34 +229,43 @@ class Run:
         analysis = self.analyse_note(info)
         indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes)
 
+    def report_known_problems(self) -> None:
+        """Notes the index holds with a problem (unreadable front matter...) that were not read this
+        time are named again: a problem persists until the note is fixed, and so does exit code 1."""
+        named = {path for path, _ in self.summary.failed}
+        for path, error in self.store.conn.execute("SELECT path, error FROM notes WHERE error != '' ORDER BY path"):
+            if path not in named:
+                self.fail(NoteError(path, f"left untouched: {error}"))
+
+    def _topics_of(self, rel: str) -> list[str]:
+        row = self.store.conn.execute(
+            "SELECT t.topic FROM note_topics t JOIN notes n ON n.id = t.note_id WHERE n.path = ?", (rel,))
+        return [r[0] for r in row]
+
     def _wait_quiet(self) -> None:
         quiet = self.vault.config.watch.quiet
         if quiet <= 0 or self.dry_run or self.diff or self.explicit:
             return
-        newest = max(p.loaded.st.st_mtime for p in self.pending)
+        newest = max(p.loaded.st.st_mtime for p in self.pending if p.loaded is not None)
         wait = quiet - (time.time() - newest)
         if wait > 0:
             self.reporter.event("info", "", f"waiting {wait:.1f} s for clips changed just now to settle")
             time.sleep(wait)
         keep = []
         for p in self.pending:
+            if p.loaded is None:
+                keep.append(p)  # read again (and checked) right before it is normalised
+                continue
             try:
-                st = self.vault.abs(p.loaded.rel).stat()
+                st = self.vault.abs(p.rel).stat()
             except OSError:
                 st = None
             if st is None or (st.st_size, st.st_mtime_ns) != (p.loaded.st.st_size, p.loaded.st.st_mtime_ns):
                 self.summary.skipped += 1
-                self.reporter.event("skipped", p.loaded.rel, "still changing: left for a later run")
+                self.reporter.event("skipped", p.rel, "still changing: left for a later run")
             else:
                 keep.append(p)
         self.pending = keep
-
-
-class _PrepareContext:
-    """PREPARE needs only the tagger."""
-
-    def __init__(self, tagger):
-        self.tagger = tagger
 
 
 def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
@@ -221,7 +288,7 @@ def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
 
 def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run: bool = False,
             normalise: bool = True, pages: bool = True, defer: frozenset[str] = frozenset(),
-            stop=lambda: False) -> Summary:
+            stop=lambda: False, jobs: int = 1) -> Summary:
     """Bring the index (and pages) up to date with the vault.
 
     ``defer``: notes not to read this time (the watcher passes files still being written).
@@ -229,7 +296,8 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
     what it did and returns (the rest is picked up by the next run).
     """
     vault, store = session.vault, session.store
-    run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt), normalise=normalise)
+    run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt), normalise=normalise,
+              jobs=jobs)
     if not dry_run:
         for fixed in run.originals.recover():
             reporter.event("info", fixed, "finished a rename left half done by an interrupted run")
@@ -256,11 +324,9 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
                     or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])) and rel not in defer]
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
-        for rel in reporter.progress(sorted(todo), len(todo), "reading"):
-            if stop():
-                break
-            run.read(rel, taken)
+        run.read_all(sorted(todo))
         run.normalise_pending(taken)
+        run.report_known_problems()
         indexing.relink(store, run.changes)
         if pages and not dry_run:
             from vaulttool.usecases.pages import rebuild_pages
@@ -296,8 +362,7 @@ def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dr
     taken = set(walk.notes) | set(walk.pages) | walk.files
     store.begin()
     try:
-        for rel in dict.fromkeys(wanted):
-            run.read(rel, taken)
+        run.read_all(list(dict.fromkeys(wanted)))
         run.normalise_pending(taken)
         indexing.relink(store, run.changes)
         if not (dry_run or diff):

@@ -1,0 +1,59 @@
+"""Golden files: one folder per clip format under tests/fixtures/normalise/<format>/.
+
+``case.md`` is the input; ``case.out.md`` the expected output (absent when the note must be left
+as it is) and ``case.out.name`` the expected new file name when it is renamed. Regenerate with
+``VAULTTOOL_UPDATE_GOLDEN=1 pytest tests/test_normalise_golden.py`` and review the diff.
+"""
+
+import os
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.helpers import FixedContext, normalise_bytes
+from vaulttool.core import formats
+from vaulttool.core.frontmatter import split
+from vaulttool.core.textio import decode
+
+ROOT = FIXTURES / "normalise"
+CASES = sorted(p for p in ROOT.glob("*/*.md") if not p.name.endswith(".out.md"))
+UPDATE = os.environ.get("VAULTTOOL_UPDATE_GOLDEN") == "1"
+
+
+def _ids(p):
+    return f"{p.parent.name}/{p.stem}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_golden(case):
+    fmt = case.parent.name
+    data = case.read_bytes()
+    text = decode(data).text
+    detected = formats.detect(text, split(text))
+    assert detected == (None if fmt == "note" else fmt)
+    out, new_path, draft = normalise_bytes(f"{fmt}/{case.name}", data, explicit=fmt == "note")
+    expected = case.with_name(case.stem + ".out.md")
+    name_file = case.with_name(case.stem + ".out.name")
+    if UPDATE:
+        if out is None:
+            expected.unlink(missing_ok=True)
+        else:
+            expected.write_bytes(out)
+        if new_path:
+            name_file.write_text(new_path.rpartition("/")[2] + "\n", encoding="utf-8")
+        else:
+            name_file.unlink(missing_ok=True)
+    if expected.exists():
+        assert out == expected.read_bytes()
+    else:
+        assert out is None
+    want_name = name_file.read_text(encoding="utf-8").strip() if name_file.exists() else None
+    assert (new_path.rpartition("/")[2] if new_path else None) == want_name
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.parent.name != "note"], ids=_ids)
+def test_golden_output_is_stable(case):
+    """The output is itself a normalised clip: normalising it again changes nothing."""
+    out, new_path, _ = normalise_bytes(f"x/{case.name}", case.read_bytes())
+    again, again_path, draft = normalise_bytes(new_path or f"x/{case.name}", out)
+    assert again is None and again_path is None

@@ -1,0 +1,143 @@
+"""Read and analyse notes, one at a time or in worker processes.
+
+:func:`prepare_file` does everything a note needs that depends on the note alone: read, decode, run
+the normaliser's PREPARE steps for a raw clip, read its links and tags, tokenise its text. It runs in
+the main process or, for large runs, in a pool of worker processes (:func:`prepare_many`), each with
+jieba loaded once; the results come back in order and only the main process writes to the index.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from vaulttool.core import normalise as core
+from vaulttool.core.model import NoteInfo
+from vaulttool.core.noteinfo import read_note
+from vaulttool.errors import NoteError
+from vaulttool.usecases.normalising import Loaded, draft_for, load
+from vaulttool.vaultio import Vault, digest
+
+__all__ = ["Prepared", "prepare_file", "prepare_many", "analysis_key", "PARALLEL_MIN"]
+
+PARALLEL_MIN = 200  # fewer notes than this are read in the main process
+
+
+def analysis_key(title: str, description: str, body: str) -> str:
+    from vaulttool.core.tagger import ANALYSIS_VERSION
+
+    text = "\x1f".join((str(ANALYSIS_VERSION), title, description, body))
+    return digest(text.encode("utf-8", "surrogatepass"))
+
+
+@dataclass
+class Prepared:
+    rel: str
+    loaded: Loaded | None = None
+    error: NoteError | None = None  # the note could not be read at all
+    draft: core.Draft | None = None  # a raw clip ready for FINISH
+    draft_error: NoteError | None = None  # a raw clip the normaliser refuses (the note is still indexed)
+    info: NoteInfo | None = None
+    analysis: dict | None = None
+    key: str = ""
+    fresh: bool = False  # the analysis was computed now (not found in the cache)
+
+
+class _Ctx:
+    def __init__(self, analyse):
+        self.tagger = _AnalyseOnly(analyse)
+
+
+class _AnalyseOnly:
+    def __init__(self, analyse):
+        self.analyse = analyse
+
+
+def prepare_file(vault: Vault, rel: str, analyse: Callable[[str, str, str], tuple[dict, str, bool]], *,
+                 normalise: bool, explicit: bool, restored: set[str]) -> Prepared:
+    """``analyse(title, description, body) -> (analysis, cache key, fresh)``."""
+    out = Prepared(rel)
+    try:
+        out.loaded = loaded = load(vault, rel)
+    except NoteError as err:
+        out.error = err
+        return out
+    keep: dict = {}
+
+    def remember(title, description, body):
+        keep["a"], keep["key"], keep["fresh"] = analyse(title, description, body)
+        return keep["a"]
+
+    if normalise and (explicit or loaded.hash not in restored):
+        draft = draft_for(loaded, explicit=explicit)
+        try:
+            core.prepare(draft, _Ctx(remember))
+            out.draft = draft
+        except core.Skip:
+            pass
+        except NoteError as err:
+            out.draft_error = err
+    out.info = info = read_note(rel, loaded.decoded.text)
+    if "a" not in keep:
+        remember(info.title, info.description, info.body)
+    out.analysis, out.key, out.fresh = keep["a"], keep["key"], keep["fresh"]
+    return out
+
+
+# -- worker processes -----------------------------------------------------------------------------
+
+_W: dict = {}
+
+
+def _init(root: str, config) -> None:
+    from vaulttool.core.tagger import Tagger
+
+    vault = Vault(root, config)
+    _W["vault"] = vault
+    _W["tagger"] = Tagger(config.tag_config(vault.state))
+    try:
+        conn = sqlite3.connect(f"file:{vault.state / 'index.db'}?mode=ro", uri=True)
+        conn.execute("SELECT 1 FROM analysis LIMIT 1")
+        _W["cache"] = conn
+    except sqlite3.Error:
+        _W["cache"] = None
+
+
+def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
+    import json
+
+    key = analysis_key(title, description, body)
+    conn = _W["cache"]
+    if conn is not None:
+        try:
+            row = conn.execute("SELECT data FROM analysis WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error:
+            row = None
+        if row:
+            return json.loads(row[0]), key, False
+    return _W["tagger"].analyse(title, description, body), key, True
+
+
+def _work(task: tuple[str, bool, bool, frozenset]) -> Prepared:
+    rel, normalise, explicit, restored = task
+    try:
+        return prepare_file(_W["vault"], rel, _analyse, normalise=normalise, explicit=explicit,
+                            restored=restored)
+    except Exception as exc:  # a bug must not kill the whole run: report it on this note
+        return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
+
+
+def jobs_default() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def prepare_many(vault: Vault, rels: list[str], jobs: int, *, normalise: bool, explicit: bool,
+                 restored: set[str]) -> Iterator[Prepared]:
+    """Prepare ``rels`` in ``jobs`` worker processes, yielding results in order."""
+    ctx = multiprocessing.get_context("spawn")
+    tasks = [(rel, normalise, explicit, frozenset(restored)) for rel in rels]
+    with ctx.Pool(jobs, initializer=_init, initargs=(str(vault.root), vault.config)) as pool:
+        yield from pool.imap(_work, tasks, chunksize=8)
