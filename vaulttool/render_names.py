@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from vaulttool.core.filenames import is_safe_name, safe_stem
@@ -26,6 +26,7 @@ class Layout:
     """Where each page lives inside the pages folder."""
 
     folder: str = "_index"
+    _tag_paths: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def index(self) -> str:
@@ -51,7 +52,10 @@ class Layout:
         return f"{self.folder}/Index/{month or UNDATED}.md"
 
     def tag(self, key: str) -> str:
-        return f"{self.folder}/tags/{tag_rel(key)}.md"
+        path = self._tag_paths.get(key)
+        if path is None:
+            path = self._tag_paths[key] = f"{self.folder}/tags/{tag_rel(key)}.md"
+        return path
 
     def note_backlinks(self, note_path: str) -> str:
         return f"{self.folder}/backlinks/{note_rel(note_path)}"

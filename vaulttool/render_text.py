@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["MARKER_KEY", "MARKER_VALUE", "PAGE_KEY", "escape", "yaml_str", "has_marker"]
 
@@ -24,6 +25,7 @@ _ESCAPES.update({c: " " for c in (*range(0x20), *range(0x7f, 0xa0), 0x2028, 0x20
 _LINE_START = re.compile(r"^(?:([-+])|(\d+)([.)]))(?=\s|$)")
 
 
+@lru_cache(maxsize=131072)
 def escape(text: str, limit: int | None = None) -> str:
     """``text`` on one line, shortened to ``limit`` characters, with every Markdown, Obsidian and
     HTML special character backslash-escaped, so that it renders as the text it is."""
@@ -43,6 +45,8 @@ _SPACE_ONLY = {k: v for k, v in _ESCAPES.items() if v == " "}
 
 def yaml_str(s: str) -> str:
     """A YAML double-quoted scalar (JSON's escapes, plus any invisible or line-breaking character)."""
+    if s.isprintable():  # no control, format, separator or private character but the space
+        return json.dumps(s, ensure_ascii=False)
     out = []
     for c in json.dumps(s, ensure_ascii=False):
         if c != " " and unicodedata.category(c)[0] in "CZ":

@@ -288,9 +288,10 @@ class Store:
     def doc_freq(self, terms: Iterable[str] | None = None) -> tuple[dict[str, int], int]:
         """Document frequency of terms, each URL counted once; and the number of documents."""
         n_docs = self.conn.execute(
-            "SELECT count(DISTINCT coalesce(url_key, 'id:' || id)) FROM notes WHERE kind != 'page'").fetchone()[0]
+            "SELECT count(DISTINCT coalesce(url_key, 'id:' || id)) FROM notes WHERE kind NOT IN ('page', 'conflict')"
+        ).fetchone()[0]
         base = ("SELECT t.term, count(DISTINCT coalesce(n.url_key, 'id:' || n.id)) FROM note_terms t"
-                " JOIN notes n ON n.id = t.note_id")
+                " JOIN notes n ON n.id = t.note_id AND n.kind NOT IN ('page', 'conflict')")
         if terms is None:
             return dict(self.conn.execute(base + " GROUP BY t.term")), n_docs
         terms = list(set(terms))

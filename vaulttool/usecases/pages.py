@@ -2,23 +2,26 @@
 
 Called at the end of a reindex run, inside its transaction, with what the run changed. It:
 
-1. works out the pages the vault should have now (a function of the index only) and, unless a full
-   rebuild is asked for (or the page settings or this module's output changed since the last build),
-   which of them the changes can have touched;
-2. reads from the index, with a handful of set-based queries, only what those pages show;
+1. works out the pages the vault should have now and, unless a full build is asked for (or the page
+   settings or this module's output changed since the last build), which of them the changes can
+   have touched;
+2. reads from the index only what those pages show, with set-based queries;
 3. renders them (``vaulttool.render``) and writes each one whose bytes differ from the file on disk,
    atomically, never touching a file that does not carry the ``generated_by: vaulttool`` marker;
-4. removes the pages of tags, notes and months that are gone (again only files carrying the marker)
-   and records each page's digest in the index's ``pages`` table.
+4. removes the pages of tags, notes and months that are gone (again only files carrying the marker),
+   records each page's digest in the index's ``pages`` table, and keeps a small state in ``meta``
+   (each tag's shown spelling, the notes of kind ``page``, the conflict copies last shown), so that the
+   next incremental build needs no query over the whole vault to know what changed.
 
 What an incremental build rebuilds, and why that gives the same bytes as a full build:
 
-- ``Index.md``, ``Tags.md``, ``Backlinks.md`` and ``Duplicates.md``: always (they summarise the vault);
+- ``Index.md``, ``Tags.md`` and ``Backlinks.md``: always (they summarise the vault); ``Duplicates.md``
+  when a changed note is or was in a group sharing a URL, or the conflict copies changed;
 - the month pages of the old and new ``created`` of every changed note;
 - the tag pages of the old and new tags of every changed note (the note's title, date and site appear
   there, and only those notes change a tag's co-tag counts), with the pages of the tags above them
-  (they list the tags nested below); when a tag appears, disappears or may have changed its shown
-  spelling, also the pages of the tags below it and, for a spelling, of the tags it comes with;
+  (they list the tags nested below); when a tag appears, disappears or changes its shown spelling,
+  also the pages of the tags below it and, for a spelling, of the tags it comes with;
 - the backlink pages of the notes a changed note links to (before and after: its title and the lines
   around its links appear there), of changed notes themselves, and of ``changes.link_targets``;
 - a link written in a page depends on the other files sharing the linked file's name (that is how
@@ -27,16 +30,20 @@ What an incremental build rebuilds, and why that gives the same bytes as a full 
   pages to pages use the page's full path, which only a page path nested inside the pages folder twice
   could shadow; such a change triggers a full build;
 - every page that should exist but is missing on disk, or was not there before, is (re)written.
+
+Notes of kind ``page`` (front matter with ``generated_by``, outside the pages folder: for example the
+pages of a former pages folder) are not listed and their links do not count as backlinks.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import re
+import sqlite3
 import unicodedata
-from collections import defaultdict
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -70,12 +77,20 @@ RECENT = 20  # notes on Index.md when it links to month pages
 MOST_LINKED = 50
 CO_TAGS = 10
 _CHUNK = 500
+_SETTINGS_KEY = "pages"  # meta: what the pages were built with
+_STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
 
 _nk = lru_cache(maxsize=262144)(name_key)
 
 
 def _fold(s: str) -> str:
     return unicodedata.normalize("NFC", s).casefold()
+
+
+@lru_cache(maxsize=262144)
+def _pk(path: str) -> str:
+    """The case-insensitive key of a path as the resolver compares paths (``.md`` dropped)."""
+    return _fold(path[:-3] if path[-3:].lower() == ".md" else path)
 
 
 def _chunks(items: Iterable, n: int = _CHUNK):
@@ -88,12 +103,18 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _ancestors(key: str) -> list[str]:
+    parts = key.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def rebuild_pages(session, changes: Changes, reporter: Reporter, summary: Summary, *,
                   walk_pages: dict[str, os.stat_result], full: bool = False,
                   conflicts: list[tuple[str, str]] | None = None) -> None:
     """Bring the generated pages up to date after ``changes`` (all of them when ``full`` or
     ``changes.full``). ``walk_pages``: the ``*.md`` files found under the pages folder with their stat.
-    ``conflicts``: (sync-conflict copy, original) pairs to list on ``Duplicates.md``."""
+    ``conflicts``: (sync-conflict copy, original) pairs to list on ``Duplicates.md`` (the section shows
+    what the latest call gave)."""
     _Build(session, reporter, summary, walk_pages, conflicts or []).run(changes, full)
 
 
@@ -108,11 +129,14 @@ class _Build:
         self.style = cfg.link_style
         self.limit = cfg.index_page_limit
         self.walk_pages = walk_pages
-        self.conflicts = sorted(set(conflicts))
+        self.conflicts = sorted({(str(a), str(b)) for a, b in conflicts})
         self.reporter = reporter
         self.summary = summary
         self.entries: dict[int, Entry] = {}
         self.id_of: dict[str, int] = {}
+        self.page_ids: set[int] = set()
+        self.page_notes: set[str] = set()
+        self.tag_rows: list[tuple[int, str, str]] | None = None  # every tag row (full builds)
 
     # ------------------------------------------------------------------------------------ run
 
@@ -120,23 +144,35 @@ class _Build:
         return json.dumps({"version": RENDER_VERSION, "folder": self.layout.folder, "style": self.style,
                            "limit": self.limit}, sort_keys=True)
 
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def run(self, changes: Changes, full: bool) -> None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'pages'").fetchone()
-        full = full or changes.full or row is None or row[0] != self.settings()
+        state = None
+        if self.meta(_SETTINGS_KEY) == self.settings():
+            try:
+                state = json.loads(self.meta(_STATE_KEY) or "null")
+            except ValueError:
+                state = None
+        self.conflicts_changed = state is None or [tuple(c) for c in state.get("conflicts", [])] != self.conflicts
         old_pages = self.store.page_hashes()
-        shown = json.dumps(self.conflicts, ensure_ascii=False)
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'pages_conflicts'").fetchone()
-        self.conflicts_changed = (row[0] if row else "[]") != shown
-        self.vault_facts()
-        expected = self.expected()
-        todo = None if full else self.affected(changes, expected, old_pages)
-        if todo is None:
+        plan = None
+        if not (full or changes.full or state is None):
+            plan = self.plan_incremental(changes, state, old_pages)
+        if plan is None:
             full = True
+            self.facts_full()
+            expected = self.expected_pages()
+            for p in self.linked:
+                expected[self.layout.note_backlinks(p)] = ("note", p)
             todo = set(expected)
         else:
+            expected, todo = plan
             todo |= set(expected) - set(old_pages)
             todo |= {p for p in expected if p not in self.walk_pages}
             todo &= set(expected)
+            self.name_unknown(expected, todo)
         self.links = _Links(self, expected, full)
         new_hashes: dict[str, str] = {}
         for path, text in self.render(sorted(todo), expected, full):
@@ -145,43 +181,49 @@ class _Build:
         if full:
             stale |= set(self.walk_pages) - set(expected)
         for path in sorted(stale):
-            self.remove(path, known=path in old_pages)
+            self.remove(path)
         updates = [(p, h) for p, h in new_hashes.items() if old_pages.get(p) != h]
         self.conn.executemany("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", updates)
         self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in stale if p in old_pages])
-        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('pages', ?)", (self.settings(),))
-        if self.conflicts_changed:
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('pages_conflicts', ?)", (shown,))
+        new_state = {"spellings": {k: t.spelling for k, t in sorted(self.tags.items())},
+                     "page_notes": sorted(self.page_notes), "conflicts": [list(c) for c in self.conflicts]}
+        if new_state != state:
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                              (_STATE_KEY, json.dumps(new_state, ensure_ascii=False, separators=(",", ":"))))
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_SETTINGS_KEY, self.settings()))
 
     # ---------------------------------------------------------------------------- vault facts
 
-    def vault_facts(self) -> None:
-        """Month counts, every tag (count and shown spelling), and the notes that have backlinks."""
+    def facts_full(self) -> None:
+        """Everything about the vault the pages summarise, read afresh."""
         c = self.conn
-        self.months: dict[str | None, int] = dict(c.execute(
-            "SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind != 'page' GROUP BY 1"))
-        self.note_count = sum(self.months.values())
-        self.month_mode = self.note_count > self.limit
-        spellings: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for key, tag, n in c.execute(
-                "SELECT t.key, t.tag, count(*) FROM note_tags t JOIN notes n ON n.id = t.note_id"
-                " WHERE n.kind != 'page' GROUP BY t.key, t.tag"):
-            spellings[key].append((n, tag))
-        self.tags: dict[str, TagInfo] = {}
-        self.multi_spelt: set[str] = set()
-        for key, options in spellings.items():
-            best = min(options, key=lambda o: (-o[0], o[1]))  # most notes; ties: the smallest string
-            self.tags[key] = TagInfo(key, best[1], sum(n for n, _ in options))
-            if len(options) > 1:
-                self.multi_spelt.add(key)
-        self.sorted_keys = sorted(self.tags)
+        rows = c.execute("SELECT id, path FROM notes WHERE kind = 'page'").fetchall()
+        self.page_ids = {i for i, _ in rows}
+        self.page_notes = {p for _, p in rows}
+        self.set_months(dict(c.execute(
+            "SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind != 'page' GROUP BY 1")))
+        tag_rows = c.execute("SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos").fetchall()
+        if self.page_ids:
+            tag_rows = [r for r in tag_rows if r[0] not in self.page_ids]
+        self.tag_rows = tag_rows
+        self.set_tags(_tag_infos(Counter((k, t) for _, k, t in tag_rows)))
+        self.all_paths = set(self.store.paths())
         self.linked: set[str] = {r[0] for r in c.execute(
             "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
-            " JOIN notes t ON t.path = l.resolved WHERE l.status = 'ok' AND s.kind != 'page'"
-            " AND t.kind != 'page' AND s.path != l.resolved")}
+            " WHERE l.status = 'ok' AND s.kind != 'page' AND s.path != l.resolved")}
+        self.linked &= self.all_paths - self.page_notes
 
-    def expected(self) -> dict[str, tuple[str, object]]:
-        """Every page the vault should have: path -> (kind, what it is about)."""
+    def set_months(self, months: dict[str | None, int]) -> None:
+        self.months = {m: n for m, n in months.items() if n > 0}
+        self.note_count = sum(self.months.values())
+        self.month_mode = self.note_count > self.limit
+
+    def set_tags(self, tags: dict[str, TagInfo]) -> None:
+        self.tags = tags
+        self.sorted_keys = sorted(tags)
+
+    def expected_pages(self) -> dict[str, tuple[str, object]]:
+        """Index, month, tag and overview pages the vault should have: path -> (kind, about)."""
         lay = self.layout
         out: dict[str, tuple[str, object]] = {lay.index: ("index", None), lay.tags: ("tags", None),
                                               lay.backlinks: ("backlinks", None),
@@ -191,23 +233,17 @@ class _Build:
                 out[lay.month(m)] = ("month", m)
         for k in self.tags:
             out[lay.tag(k)] = ("tag", k)
-        for p in self.linked:
-            out[lay.note_backlinks(p)] = ("note", p)
         return out
 
     def descendants(self, key: str) -> list[str]:
-        lo = bisect.bisect_left(self.sorted_keys, key + "/")
-        hi = bisect.bisect_left(self.sorted_keys, key + "0")  # "0" follows "/"
+        lo = bisect_left(self.sorted_keys, key + "/")
+        hi = bisect_left(self.sorted_keys, key + "0")  # "0" follows "/"
         return self.sorted_keys[lo:hi]
 
-    def ancestors(self, key: str) -> list[str]:
-        parts = key.split("/")
-        return ["/".join(parts[:i]) for i in range(1, len(parts))]
-
-    # ---------------------------------------------------------------------------- what changed
+    # ---------------------------------------------------------------------- incremental plan
 
     def note_facts(self, paths: Iterable[str]) -> dict[str, dict]:
-        """Facts of notes as the index has them now (any kind): created, tags, link targets."""
+        """Facts of notes as the index has them now (any kind): created, tags, link targets..."""
         out: dict[str, dict] = {}
         ids: dict[int, str] = {}
         for chunk in _chunks(paths):
@@ -226,64 +262,122 @@ class _Build:
                 out[ids[nid]]["targets"].add(target)
         return out
 
-    def affected(self, changes: Changes, expected: dict, old_pages: dict[str, str]) -> set[str] | None:
-        """The pages ``changes`` can have touched; ``None`` when only a full build is safe."""
-        lay = self.layout
+    def month_counts(self) -> dict[str | None, int]:
+        sql = "SELECT substr(created, 1, 7), count(*) FROM notes {} GROUP BY 1"
+        try:  # the index on created holds every note: a smaller scan than the table
+            months = Counter(dict(self.conn.execute(sql.format("INDEXED BY notes_created"))))
+        except sqlite3.OperationalError:
+            months = Counter(dict(self.conn.execute(sql.format(""))))
+        for chunk in _chunks(self.page_ids):
+            for (created,) in self.conn.execute(f"SELECT created FROM notes WHERE id IN ({_marks(len(chunk))})", chunk):
+                months[month_of(created)] -= 1
+        return dict(months)
+
+    def tag_spellings(self, keys: Iterable[str]) -> dict[str, TagInfo]:
+        counts: Counter = Counter()
+        for chunk in _chunks(keys):
+            for nid, key, tag in self.conn.execute(
+                    f"SELECT note_id, key, tag FROM note_tags WHERE key IN ({_marks(len(chunk))})", chunk):
+                if nid not in self.page_ids:
+                    counts[(key, tag)] += 1
+        return _tag_infos(counts)
+
+    def linked_among(self, paths: Iterable[str]) -> set[str]:
+        """Which of ``paths`` are notes (not of kind page) linked from another note."""
+        out: set[str] = set()
+        for chunk in _chunks(paths):
+            q = _marks(len(chunk))
+            found = {r[0] for r in self.conn.execute(
+                f"SELECT path FROM notes WHERE kind != 'page' AND path IN ({q})", chunk)}
+            if not found:
+                continue
+            for target, nid, source in self.conn.execute(
+                    "SELECT l.resolved, l.note_id, s.path FROM links l JOIN notes s ON s.id = l.note_id"
+                    f" WHERE l.status = 'ok' AND l.resolved IN ({q})", chunk):
+                if target in found and source != target and nid not in self.page_ids:
+                    out.add(target)
+        return out
+
+    def plan_incremental(self, changes: Changes, state: dict, old_pages: dict[str, str]):
+        """(expected pages, pages to render) after ``changes``; ``None`` when only a full build is safe."""
+        lay, c = self.layout, self.conn
         changed = changes.added | changes.updated | set(changes.removed)
-        old = {p: changes.removed.get(p) or changes.before.get(p) for p in changed}
+        old = {p: changes.before.get(p) or changes.removed.get(p) for p in changed}
         now = self.note_facts(changed)
-        # A file with some name appeared or went away: links to the notes of that name may change.
-        appeared = {p for p in changed if (old[p] is None) != (p not in now)}
+        # notes of kind page (excluded everywhere)
+        self.page_notes = set(state.get("page_notes", [])) - changed
+        self.page_notes |= {p for p, f in now.items() if f["kind"] == "page"}
+        for chunk in _chunks(self.page_notes):
+            self.page_ids.update(r[0] for r in c.execute(
+                f"SELECT id FROM notes WHERE path IN ({_marks(len(chunk))})", chunk))
+        self.set_months(self.month_counts())
+        # tags: counts of every key from the index on keys; spellings kept from last time except for
+        # the keys the changed notes carry (or carried)
+        facts = [f for f in (*old.values(), *now.values()) if f]
+        touched = {tag_key(t) for f in facts for t in f["tags"]}
+        counts = Counter(dict(c.execute("SELECT key, count(*) FROM note_tags GROUP BY key")))
+        for chunk in _chunks(self.page_ids):
+            counts.subtract(dict(c.execute(
+                f"SELECT key, count(*) FROM note_tags WHERE note_id IN ({_marks(len(chunk))}) GROUP BY key", chunk)))
+        counts = {k: n for k, n in counts.items() if n > 0}
+        spelt: dict[str, str] = state.get("spellings", {})
+        fresh = self.tag_spellings((touched | (counts.keys() - spelt.keys())) & counts.keys())
+        tags = {k: fresh.get(k) or TagInfo(k, spelt[k], n) for k, n in counts.items()}
+        self.set_tags(tags)
+        respelt = {k for k in touched if k in spelt and k in tags and spelt[k] != tags[k].spelling}
+        came_or_went = {k for k in touched if (k in spelt) != (k in tags)}
+        # backlink pages: those of notes that may have gained or lost their last backlink are checked
+        candidates = set(changes.link_targets) | changed
+        for f in facts:
+            candidates.update(f["targets"])
+        expected = self.expected_pages()
+        bl_prefix = f"{lay.folder}/backlinks/"
+        dropped = {lay.note_backlinks(p) for p in candidates}
+        for p in old_pages:
+            if p.startswith(bl_prefix) and p not in dropped:
+                expected[p] = ("note", None)  # still there; which note it is about is looked up if needed
+        for p in self.linked_among(candidates):
+            expected[lay.note_backlinks(p)] = ("note", p)
+        # a file with some name appeared or went away: links to the notes of that name may change
         page_delta = set(expected) ^ set(old_pages)
         files = changes.files_added | changes.files_removed
         nested = "/" + _fold(lay.folder) + "/"
         for x in page_delta | {f for f in files if f.startswith(self.prefix)}:
             if ("/" + _fold(x)[len(self.prefix):]).find(nested) >= 0:
                 return None
+        appeared = {p for p in changed if (old[p] is None) != (p not in now)}
         names = {_nk(p) for p in appeared} | {_nk(f) for f in files} | {_nk(x) for x in page_delta}
-        same_name = set()
+        same_name: set[str] = set()
         for chunk in _chunks(names):
-            same_name.update(r[0] for r in self.conn.execute(
+            same_name.update(r[0] for r in c.execute(
                 f"SELECT path FROM notes WHERE name_key IN ({_marks(len(chunk))})", chunk))
-        same_name -= changed
-        same_facts = self.note_facts(same_name)
-        facts = [old[p] for p in changed] + list(now.values()) + list(same_facts.values())
-        months: set[str | None] = set()
-        keys: set[str] = set()
-        spelt: dict[str, set[str]] = defaultdict(set)
-        notes = set(changes.link_targets) | changed | same_name
-        for f in facts:
-            if not f:
-                continue
-            months.add(month_of(f["created"]))
-            for t in f["tags"]:
-                k = tag_key(t)
-                keys.add(k)
-                spelt[k].add(t)
+        same_facts = self.note_facts(same_name - changed)
+        # what the changed notes (and those others) are shown on
+        months = {month_of(f["created"]) for f in (*facts, *same_facts.values())}
+        keys = touched | {tag_key(t) for f in same_facts.values() for t in f["tags"]}
+        notes = candidates | set(same_facts)
+        for f in same_facts.values():
             notes.update(f["targets"])
-        more: set[str] = set()
-        respelt: set[str] = set()
-        for k in keys:
-            more.update(a for a in self.ancestors(k))
-            existed, exists = lay.tag(k) in old_pages, k in self.tags
-            respelt_k = exists and (k in self.multi_spelt or any(t != self.tags[k].spelling for t in spelt[k]))
-            if existed != exists or respelt_k:
-                more.update(self.descendants(k))
-            if respelt_k:
-                respelt.add(k)
+        for p in notes:
+            page = lay.note_backlinks(p)
+            if page in expected:
+                expected[page] = ("note", p)
+        more = {a for k in keys for a in _ancestors(k)}
+        for k in came_or_went | respelt:
+            more.update(self.descendants(k))
         for chunk in _chunks(respelt):
-            more.update(r[0] for r in self.conn.execute(
+            more.update(r[0] for r in c.execute(
                 f"SELECT DISTINCT b.key FROM note_tags a JOIN note_tags b ON b.note_id = a.note_id"
                 f" WHERE a.key IN ({_marks(len(chunk))})", chunk))
         keys |= more
-        out = {lay.index, lay.tags, lay.backlinks}
+        todo = {lay.index, lay.tags, lay.backlinks}
         if self.duplicates_affected(changed, old, now, same_facts):
-            out.add(lay.duplicates)
+            todo.add(lay.duplicates)
         if self.month_mode:
-            out.update(lay.month(m) for m in months)
-        out.update(lay.tag(k) for k in keys)
-        out.update(lay.note_backlinks(p) for p in notes)
-        return out
+            todo.update(lay.month(m) for m in months)
+        todo.update(lay.tag(k) for k in keys)
+        todo.update(lay.note_backlinks(p) for p in notes)
+        return expected, todo
 
     def duplicates_affected(self, changed: set[str], old: dict, now: dict, same_name: dict[str, dict]) -> bool:
         """Whether a changed note (or one whose links may read differently) is or was in a group of
@@ -304,36 +398,61 @@ class _Build:
         urls.update(f["url_key"] for f in same_name.values() if f["url_key"])
         for chunk in _chunks(urls):
             for u, n in self.conn.execute(
-                    f"SELECT url_key, count(*) FROM notes WHERE kind != 'page' AND url_key IN ({_marks(len(chunk))})"
-                    " GROUP BY url_key", chunk):
+                    f"SELECT url_key, count(*) FROM notes WHERE url_key IN ({_marks(len(chunk))})"
+                    " AND kind != 'page' GROUP BY url_key", chunk):
                 if n >= 2 or n + before[u] >= 2:
                     return True
-            # a URL no note has now: it had before[u] notes
-            if any(before[u] >= 2 for u in chunk):
+            if any(before[u] >= 2 for u in chunk):  # a URL no note has now had that many before
                 return True
         return False
+
+    def name_unknown(self, expected: dict, todo: set[str]) -> None:
+        """Find the note of each backlink page to render whose note is not known yet (a page that
+        went missing on disk): the one query over every link, only when needed."""
+        unknown = [p for p in todo if expected[p] == ("note", None)]
+        if not unknown:
+            return
+        paths = self.all_paths_cached()
+        linked = {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
+            " WHERE l.status = 'ok' AND s.kind != 'page' AND s.path != l.resolved")} & (paths - self.page_notes)
+        by_page = {self.layout.note_backlinks(p): p for p in linked}
+        for p in unknown:
+            if p in by_page:
+                expected[p] = ("note", by_page[p])
+            else:  # not a page the vault should have after all
+                del expected[p]
+                todo.discard(p)
+
+    def all_paths_cached(self) -> set[str]:
+        if not hasattr(self, "all_paths"):
+            self.all_paths = set(self.store.paths())
+        return self.all_paths
 
     # ------------------------------------------------------------------------------- reading
 
     def load_entries(self, ids: Iterable[int] | None) -> None:
         """Entries of the given notes (all notes when ``None``) that are not yet loaded."""
         c = self.conn
-        base = "SELECT id, path, title, created, site, description FROM notes WHERE kind != 'page'"
-        tags_sql = "SELECT note_id, key, tag FROM note_tags"
-        if ids is None:
-            row_sets = [c.execute(base)]
-            tag_sets = [c.execute(tags_sql + " ORDER BY note_id, pos")]
-        else:
-            todo = sorted(set(ids) - set(self.entries))
-            row_sets = [c.execute(base + f" AND id IN ({_marks(len(ch))})", ch) for ch in _chunks(todo)]
-            tag_sets = [c.execute(tags_sql + f" WHERE note_id IN ({_marks(len(ch))}) ORDER BY note_id, pos", ch)
-                        for ch in _chunks(todo)]
-        rows = [r for rs in row_sets for r in rs]
+        base = "SELECT id, path, title, created, site, description FROM notes"
         tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for ts in tag_sets:
-            for nid, key, tag in ts:
-                tags[nid].append((key, tag))
+        if ids is None:
+            rows = c.execute(base).fetchall()
+            tag_rows = self.tag_rows if self.tag_rows is not None else c.execute(
+                "SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos").fetchall()
+        else:
+            todo = sorted(set(ids) - set(self.entries) - self.page_ids)
+            rows, tag_rows = [], []
+            for ch in _chunks(todo):
+                q = _marks(len(ch))
+                rows += c.execute(base + f" WHERE id IN ({q})", ch).fetchall()
+                tag_rows += c.execute(
+                    f"SELECT note_id, key, tag FROM note_tags WHERE note_id IN ({q}) ORDER BY note_id, pos", ch).fetchall()
+        for nid, key, tag in tag_rows:
+            tags[nid].append((key, tag))
         for nid, path, title, created, site, description in rows:
+            if nid in self.page_ids:
+                continue
             self.entries[nid] = Entry(path, title, created, site or None, description or "",
                                       tuple(tags.get(nid, ())))
             self.id_of[path] = nid
@@ -342,7 +461,38 @@ class _Build:
         out = set()
         for chunk in _chunks(paths):
             out.update(r[0] for r in self.conn.execute(
-                f"SELECT id FROM notes WHERE kind != 'page' AND path IN ({_marks(len(chunk))})", chunk))
+                f"SELECT id FROM notes WHERE path IN ({_marks(len(chunk))})", chunk))
+        return out - self.page_ids
+
+    def month_ids(self, months: set[str | None], full: bool) -> dict[str | None, list[int]]:
+        out: dict[str | None, list[int]] = defaultdict(list)
+        if full:
+            rows = self.conn.execute("SELECT id, substr(created, 1, 7) FROM notes")
+        else:
+            rows = []
+            for m in sorted(x for x in months if x):
+                rows += self.conn.execute("SELECT id, substr(created, 1, 7) FROM notes"
+                                          " WHERE created >= ? AND created < ?", (m, m + ".")).fetchall()
+            if None in months:
+                rows += self.conn.execute("SELECT id, NULL FROM notes WHERE created IS NULL").fetchall()
+        for nid, m in rows:
+            if m in months and nid not in self.page_ids:
+                out[m].append(nid)
+        return out
+
+    def recent_ids(self) -> list[int]:
+        """The newest notes (dated ones by ``created`` then path, then undated ones by path)."""
+        c, want = self.conn, RECENT + len(self.page_ids)
+        row = c.execute("SELECT created FROM notes WHERE created IS NOT NULL ORDER BY created DESC"
+                        " LIMIT 1 OFFSET ?", (want - 1,)).fetchone()
+        rows = (c.execute("SELECT id, path, created FROM notes WHERE created >= ?", row) if row else
+                c.execute("SELECT id, path, created FROM notes WHERE created IS NOT NULL")).fetchall()
+        rows = sorted((r for r in rows if r[0] not in self.page_ids), key=lambda r: r[1])
+        rows.sort(key=lambda r: r[2], reverse=True)
+        out = [r[0] for r in rows[:RECENT]]
+        if len(out) < RECENT:
+            out += [r[0] for r in c.execute("SELECT id FROM notes WHERE created IS NULL ORDER BY path LIMIT ?",
+                                            (want,)) if r[0] not in self.page_ids][: RECENT - len(out)]
         return out
 
     # ----------------------------------------------------------------------------- rendering
@@ -355,143 +505,154 @@ class _Build:
             kind, about = expected[path]
             kinds[kind].append(about)
         need: set[int] = set()
-        # Index and month pages
-        month_ids: dict[str | None, list[int]] = defaultdict(list)
-        want_months = set(kinds["month"])
-        if not self.month_mode and kinds["index"]:
-            want_months = set(self.months)
-        if want_months:
-            dated = [m for m in want_months if m is not None]
-            where = []
-            if dated:
-                where.append(f"substr(created, 1, 7) IN ({_marks(len(dated))})")
-            if None in want_months:
-                where.append("created IS NULL")
-            sql = f"SELECT id, substr(created, 1, 7) FROM notes WHERE kind != 'page' AND ({' OR '.join(where)})"
-            for nid, m in c.execute(sql, dated):
-                month_ids[m].append(nid)
-                need.add(nid)
+        # index and month pages
+        want_months = set(self.months) if kinds["index"] and not self.month_mode else set(kinds["month"])
+        month_ids = self.month_ids(want_months, full) if want_months else {}
+        for ids in month_ids.values():
+            need.update(ids)
         recent: list[int] = []
         if self.month_mode and kinds["index"]:
-            recent = [r[0] for r in c.execute(
-                "SELECT id FROM notes WHERE kind != 'page' ORDER BY created IS NULL, created DESC, path LIMIT ?",
-                (RECENT,))]
+            recent = self.recent_ids()
             need.update(recent)
-        # Tag pages
+        # tag pages
         tag_ids: dict[str, list[int]] = defaultdict(list)
-        co: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        tag_keys = kinds["tag"]
-        if tag_keys:
+        co: dict[str, Counter] = defaultdict(Counter)
+        if kinds["tag"]:
             if full:
-                tag_rows = c.execute("SELECT key, note_id FROM note_tags")
-                co_rows = c.execute(
-                    "SELECT a.key, b.key, count(*) FROM note_tags a JOIN note_tags b ON b.note_id = a.note_id"
-                    " AND b.key != a.key JOIN notes n ON n.id = a.note_id WHERE n.kind != 'page'"
-                    " GROUP BY a.key, b.key")
-                for key, nid in tag_rows:
+                note_keys: dict[int, list[str]] = defaultdict(list)
+                for nid, key, _ in self.tag_rows:
                     tag_ids[key].append(nid)
-                for a, b, n in co_rows:
-                    co[a].append((-n, b))
+                    note_keys[nid].append(key)
+                for ks in note_keys.values():
+                    if len(ks) > 1:
+                        for a in ks:
+                            ca = co[a]
+                            for b in ks:
+                                if b != a:
+                                    ca[b] += 1
             else:
-                for chunk in _chunks(tag_keys):
+                for chunk in _chunks(kinds["tag"]):
                     q = _marks(len(chunk))
                     for key, nid in c.execute(f"SELECT key, note_id FROM note_tags WHERE key IN ({q})", chunk):
-                        tag_ids[key].append(nid)
+                        if nid not in self.page_ids:
+                            tag_ids[key].append(nid)
+                    page_filter = f" AND a.note_id NOT IN ({_marks(len(self.page_ids))})" if self.page_ids else ""
                     for a, b, n in c.execute(
                             "SELECT a.key, b.key, count(*) FROM note_tags a JOIN note_tags b"
-                            " ON b.note_id = a.note_id AND b.key != a.key JOIN notes n ON n.id = a.note_id"
-                            f" WHERE n.kind != 'page' AND a.key IN ({q}) GROUP BY a.key, b.key", chunk):
-                        co[a].append((-n, b))
-            for key in tag_keys:
-                need.update(tag_ids[key])
-        # Backlink pages
+                            f" ON b.note_id = a.note_id AND b.key != a.key WHERE a.key IN ({q}){page_filter}"
+                            " GROUP BY a.key, b.key", [*chunk, *self.page_ids]):
+                        co[a][b] = n
+                for key in kinds["tag"]:
+                    need.update(tag_ids[key])
+        # backlink pages
         sources: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
         targets = kinds["note"]
         if targets:
-            sql = ("SELECT l.resolved, l.note_id, l.line, l.context FROM links l JOIN notes s ON s.id = l.note_id"
-                   " WHERE l.status = 'ok' AND s.kind != 'page' AND s.path != l.resolved")
-            row_sets = ([c.execute(sql)] if full else
-                        [c.execute(sql + f" AND l.resolved IN ({_marks(len(ch))})", ch) for ch in _chunks(targets)])
+            sql = "SELECT l.resolved, l.note_id, l.line, l.context, s.path FROM links l JOIN notes s ON s.id = l.note_id"
+            row_sets = ([c.execute(sql + " WHERE l.status = 'ok'")] if full else
+                        [c.execute(sql + f" WHERE l.status = 'ok' AND l.resolved IN ({_marks(len(ch))})", ch)
+                         for ch in _chunks(targets)])
+            wanted = set(targets)
             for rs in row_sets:
-                for target, nid, line, context in rs:
-                    sources[target][nid].setdefault(line, context)
-                    need.add(nid)
+                for target, nid, line, context, source in rs:
+                    if target in wanted and source != target and nid not in self.page_ids:
+                        sources[target][nid].setdefault(line, context)
+                        need.add(nid)
             need |= self.ids_for_paths(targets)
-        # Overview pages
+        # overview pages
         most: list[tuple[str, int]] = []
         broken: list[tuple[str, str, int, int]] = []
         groups: list[tuple[str, int, str | None]] = []
         if kinds["backlinks"]:
-            most = list(c.execute(
-                "SELECT l.resolved, count(DISTINCT l.note_id) AS n FROM links l JOIN notes s ON s.id = l.note_id"
-                " JOIN notes t ON t.path = l.resolved WHERE l.status = 'ok' AND s.kind != 'page'"
-                " AND t.kind != 'page' AND s.path != l.resolved GROUP BY l.resolved"
-                " ORDER BY n DESC, l.resolved LIMIT ?", (MOST_LINKED,)))
+            most = self.most_linked(sources if full else None)
             need |= self.ids_for_paths(p for p, _ in most)
-            broken = list(c.execute(
-                "SELECT l.status, l.target, l.note_id, l.line FROM links l JOIN notes s ON s.id = l.note_id"
-                " WHERE l.status IN ('unresolved', 'ambiguous') AND s.kind != 'page'"))
+            broken = [r for r in c.execute("SELECT status, target, note_id, line FROM links"
+                                           " WHERE status IN ('unresolved', 'ambiguous')")
+                      if r[2] not in self.page_ids]
             need.update(r[2] for r in broken)
         if kinds["duplicates"]:
-            groups = list(c.execute(
-                "SELECT n.url_key, n.id, n.source FROM notes n JOIN (SELECT url_key FROM notes"
-                " WHERE url_key IS NOT NULL AND kind != 'page' GROUP BY url_key HAVING count(*) > 1) d"
-                " ON d.url_key = n.url_key WHERE n.kind != 'page'"))
+            groups = [r for r in c.execute(
+                "SELECT url_key, id, source FROM notes WHERE url_key IN (SELECT url_key FROM notes"
+                " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.page_ids]
             need.update(r[1] for r in groups)
         self.load_entries(None if full else need)
-        self.links.preload({e.path for e in self.entries.values()}
-                           | {p for pair in self.conflicts for p in pair})
-        E = self.entries
-        link = self.links
+        self.links.preload({e.path for e in self.entries.values()} | {p for pair in self.conflicts for p in pair})
+        E, link = self.entries, self.links
 
         for kind in ("index", "month", "tag", "note", "tags", "backlinks", "duplicates"):
             for about in sorted(kinds[kind], key=lambda a: (a is None, a or "")):
                 if kind == "index":
                     if self.month_mode:
-                        yield lay.index, render_index_months(lay, link, sorted(self.months.items(),
-                                                             key=lambda m: (m[0] is None, m[0] or "")),
-                                                             [E[i] for i in recent])
+                        months = sorted(self.months.items(), key=lambda m: (m[0] is None, m[0] or ""))
+                        yield lay.index, render_index_months(lay, link, months, [E[i] for i in recent])
                     else:
                         yield lay.index, render_index(lay, link, [E[i] for m in month_ids.values() for i in m])
                 elif kind == "month":
                     yield lay.month(about), render_month(lay, link, about, [E[i] for i in month_ids[about]])
                 elif kind == "tag":
-                    info = self.tags[about]
-                    top = sorted(co[about])[:CO_TAGS]
+                    top = sorted(co[about].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
                     yield lay.tag(about), render_tag(
-                        lay, link, info, [E[i] for i in tag_ids[about] if i in E],
-                        [(self.tags[b], -n) for n, b in top],
-                        [self.tags[a] for a in self.ancestors(about) if a in self.tags],
+                        lay, link, self.tags[about], [E[i] for i in tag_ids[about] if i in E],
+                        [(self.tags[b], n) for b, n in top],
+                        [self.tags[a] for a in _ancestors(about) if a in self.tags],
                         [self.tags[d] for d in self.descendants(about)])
                 elif kind == "note":
-                    note = E[self.id_of[about]]
                     srcs = [(E[nid], sorted(lines.items())) for nid, lines in sources[about].items()]
-                    yield lay.note_backlinks(about), render_note_backlinks(lay, link, note, srcs)
+                    yield lay.note_backlinks(about), render_note_backlinks(lay, link, E[self.id_of[about]], srcs)
                 elif kind == "tags":
                     yield lay.tags, render_tags(lay, link, [self.tags[k] for k in self.sorted_keys],
                                                 self.nested_totals(), self.note_count)
                 elif kind == "backlinks":
                     yield lay.backlinks, render_backlinks(
                         lay, link, [(E[self.id_of[p]], n) for p, n in most],
-                        *self.broken_groups(broken), len(self.linked))
+                        *self.broken_groups(broken), self.count_linked(expected))
                 elif kind == "duplicates":
                     yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups),
                                                             self.conflicts)
 
+    def count_linked(self, expected: dict) -> int:
+        return sum(1 for kind, _ in expected.values() if kind == "note")
+
+    def most_linked(self, sources: dict | None) -> list[tuple[str, int]]:
+        """The most-linked notes: (path, number of notes linking to it), most first, then by path."""
+        if sources is not None:  # a full build has every link already
+            counts = {t: len(s) for t, s in sources.items()}
+        else:
+            pairs: dict[str, set[int]] = defaultdict(set)
+            for target, nid in self.conn.execute("SELECT resolved, note_id FROM links WHERE status = 'ok'"):
+                if nid not in self.page_ids:
+                    pairs[target].add(nid)
+            # the few that count: drop self-links and targets that are not (listable) notes
+            ranked = sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            counts = {}
+            for chunk in _chunks(ranked, MOST_LINKED * 2):
+                paths = {p: s for p, s in chunk}
+                rows = self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({_marks(len(paths))})",
+                                         list(paths)).fetchall()
+                for nid, path in rows:
+                    if nid not in self.page_ids:
+                        n = len(paths[path] - {nid})
+                        if n:
+                            counts[path] = n
+                if len(counts) >= MOST_LINKED and chunk and len(chunk[-1][1]) < sorted(counts.values())[-MOST_LINKED]:
+                    break  # nothing further down can reach the list any more
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MOST_LINKED]
+
     def nested_totals(self) -> dict[str, int]:
         """For each key with tags nested below it: the notes with it or any tag below it."""
         below: dict[str, set[int]] = defaultdict(set)
-        for nid, key in self.conn.execute(
-                "SELECT t.note_id, t.key FROM note_tags t JOIN notes n ON n.id = t.note_id"
-                " WHERE n.kind != 'page' AND t.key LIKE '%/%'"):
-            for a in self.ancestors(key):
-                below[a].add(nid)
+        rows = (((nid, key) for nid, key, _ in self.tag_rows if "/" in key) if self.tag_rows is not None else
+                self.conn.execute("SELECT note_id, key FROM note_tags WHERE key LIKE '%/%'"))
+        for nid, key in rows:
+            if nid not in self.page_ids:
+                for a in _ancestors(key):
+                    below[a].add(nid)
         parents = [k for k in below if k in self.tags]
         for chunk in _chunks(parents):
             for nid, key in self.conn.execute(
-                    "SELECT t.note_id, t.key FROM note_tags t JOIN notes n ON n.id = t.note_id"
-                    f" WHERE n.kind != 'page' AND t.key IN ({_marks(len(chunk))})", chunk):
-                below[key].add(nid)
+                    f"SELECT note_id, key FROM note_tags WHERE key IN ({_marks(len(chunk))})", chunk):
+                if nid not in self.page_ids:
+                    below[key].add(nid)
         return {k: len(v) for k, v in below.items()}
 
     def broken_groups(self, rows):
@@ -513,11 +674,12 @@ class _Build:
             by_url[url_key].append((nid, source))
         groups = []
         for url_key, members in by_url.items():
+            if len(members) < 2:
+                continue
             members.sort(key=lambda m: (self.entries[m[0]].created is None, self.entries[m[0]].created or "",
                                         self.entries[m[0]].path))
             first = self.entries[members[0][0]]
-            shown = members[0][1] or url_key
-            groups.append(((first.created is None, first.created or "", url_key), shown,
+            groups.append(((first.created is None, first.created or "", url_key), members[0][1] or url_key,
                            [self.entries[nid] for nid, _ in members]))
         groups.sort(key=lambda g: g[0])
         return [(shown, entries) for _, shown, entries in groups]
@@ -566,7 +728,7 @@ class _Build:
         self.summary.pages_written += 1
         self.reporter.event("page", path, "written")
 
-    def remove(self, path: str, *, known: bool) -> None:
+    def remove(self, path: str) -> None:
         """Delete a page that should no longer exist, if it carries the marker."""
         try:
             current, _ = self.vault.read(path)
@@ -592,17 +754,23 @@ class _Build:
             folder = folder.rpartition("/")[0]
 
 
+def _tag_infos(counts: Counter) -> dict[str, TagInfo]:
+    """key -> TagInfo from notes per (key, spelling): the spelling most notes use (ties: the smallest)."""
+    best: dict[str, tuple[int, str]] = {}
+    total: Counter = Counter()
+    for (key, tag), n in counts.items():
+        total[key] += n
+        b = best.get(key)
+        if b is None or (-n, tag) < (-b[0], b[1]):
+            best[key] = (n, tag)
+    return {k: TagInfo(k, best[k][1], total[k]) for k in best}
+
+
 # ----------------------------------------------------------------------------------- links
 
 # What a wikilink target or alias cannot hold (as in vaulttool.core.resolve.link_to).
 _WIKI_TARGET_BAD = re.compile(r"[#|^\[\]\n\r\\]|%%|^\s|\s$")
 _WIKI_ALIAS_BAD = re.compile(r"[\[\]|\n\r\\<>]|%%")
-
-
-@lru_cache(maxsize=262144)
-def _pk(path: str) -> str:
-    """The case-insensitive key of a path as the resolver compares paths (``.md`` dropped)."""
-    return _fold(path[:-3] if path[-3:].lower() == ".md" else path)
 
 
 class _Links:
@@ -627,11 +795,12 @@ class _Links:
         self.base: dict[tuple[str, str | None], tuple[str | None, str]] = {}
         self._files: dict[str, list[str]] | None = None
         self._pages: dict[str, list[str]] | None = None
-        inside = [*expected, *(f for f in build.store.files() if f.startswith(self.prefix))]
+        files = build.store.files()
+        inside = [*expected, *(f for f in files if f.startswith(self.prefix))]
         self.inside_keys = {_pk(p) for p in inside}  # what a link written inside the pages folder may hit
         self.everything = False
         if full and self.wiki:
-            for p in (*build.store.paths(), *build.store.files(), *expected):
+            for p in (*build.all_paths_cached(), *files, *expected):
                 self.resolver.add(p)
             self.everything = True
 
@@ -659,51 +828,45 @@ class _Links:
                 self.resolver.add(p)
         self.loaded |= keys
 
-    # -- links ------------------------------------------------------------------------------
-    def __call__(self, target: str, from_path: str, text: str | None) -> str:
-        folder = from_path.rpartition("/")[0]
-        style = None
-        if self.wiki and not target.startswith(self.prefix):
-            base = self.base.get((target, text))
-            if base is None:
-                base = self.base[(target, text)] = self.note_base(target, text)
-            form, link = base
-            if form is None:
-                # No wikilink reaches it from the root, so none does from a folder (a folder only
-                # adds a place to look first): the Markdown form, relative to this page.
-                style = "markdown"
-            elif form.startswith("/") or _pk(f"{folder}/{form}") not in self.inside_keys:
-                return link
-        key = (target, folder, text)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = self.make(target, from_path, text, style)
-        return hit
-
-    def note_base(self, target: str, text: str | None) -> tuple[str | None, str]:
-        """A note's wikilink as written at the vault root, and its target form (None: not a wikilink)."""
-        self.ensure(target)
-        link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
-        if link.startswith("[["):
-            return link[2:-2].partition("|")[0], link
-        return None, link
-
     def ensure(self, target: str) -> None:
         if not self.everything:
             k = _nk(target)
             if k not in self.loaded:
                 self.load({k})
 
-    def make(self, target: str, from_path: str, text: str | None, style: str | None = None) -> str:
-        if not target.startswith(self.prefix):
-            style = style or self.build.style
-            if style == "wikilink":
-                self.ensure(target)
-            return link_to(target, self.resolver, style=style, from_path=from_path, text=text)
+    # -- links ------------------------------------------------------------------------------
+    def __call__(self, target: str, from_path: str, text: str | None) -> str:
+        folder = from_path.rpartition("/")[0]
+        key = (target, folder, text)
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = self.make(target, from_path, folder, text)
+        return hit
+
+    def make(self, target: str, from_path: str, folder: str, text: str | None) -> str:
+        if target.startswith(self.prefix):
+            return self.page_link(target, from_path, folder, text)
+        if not self.wiki:
+            return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)
+        base = self.base.get((target, text))
+        if base is None:
+            self.ensure(target)
+            link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
+            base = self.base[(target, text)] = (link[2:-2].partition("|")[0] if link.startswith("[[") else None,
+                                                 link)
+        form, link = base
+        if form is None:
+            # No wikilink reaches it from the root, so none does from a folder (a folder only adds a
+            # place to look first): the Markdown form, relative to this page.
+            return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)
+        if form.startswith("/") or _pk(f"{folder}/{form}") not in self.inside_keys:
+            return link
+        return link_to(target, self.resolver, style="wikilink", from_path=from_path, text=text)
+
+    def page_link(self, target: str, from_path: str, folder: str, text: str | None) -> str:
         if self.wiki and (text is None or not _WIKI_ALIAS_BAD.search(text)):
             full = target[:-3]
             alias = text.strip() if text is not None else ""
-            folder = from_path.rpartition("/")[0]
             form = full if not folder or _pk(f"{folder}/{full}") not in self.inside_keys else "/" + full
             if not _WIKI_TARGET_BAD.search(form):
                 return f"[[{form}|{alias}]]" if alias and alias != form else f"[[{form}]]"

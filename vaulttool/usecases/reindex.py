@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from vaulttool.core import normalise as core
+from vaulttool.core.conflicts import find_conflicts
 from vaulttool.core.noteinfo import read_note
 from vaulttool.errors import NoteError
 from vaulttool.originals import Originals
@@ -90,6 +91,7 @@ class Run:
         self.originals = Originals(self.vault)
         self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
         self.pending: list[_Pending] = []
+        self.conflicts: dict[str, str] = {}  # sync conflict copy -> the note it copies
         self.kept_chars = 0
         self.restored = self.originals.restored_hashes()
         self.explicit = False  # paths named by the user: normalise even own notes and restored clips
@@ -135,6 +137,9 @@ class Run:
         if unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip":
             self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
             return
+        if rel in self.conflicts:
+            p.draft = p.draft_error = None  # a conflict copy is never normalised as a new clip
+            p.info.kind = "conflict"
         if p.draft_error is not None:
             self.fail(p.draft_error)
         if p.draft is not None:
@@ -307,6 +312,10 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
     for rel, reason in walk.problems:
         reporter.event("warning", rel, reason)
     run.summary.scanned = len(walk.notes)
+    run.conflicts = dict(find_conflicts(walk.notes))
+    for copy, original in sorted(run.conflicts.items()):
+        reporter.event("warning", copy, f"sync conflict copy of {original}: compare and merge them by hand "
+                                        "(vaulttool indexes it but never rewrites it)")
     store.begin()
     try:
         states = store.states()
@@ -331,7 +340,8 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
         if pages and not dry_run:
             from vaulttool.usecases.pages import rebuild_pages
 
-            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages)
+            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages,
+                          conflicts=sorted(run.conflicts.items()))
         if dry_run:
             store.rollback()
         else:
