@@ -26,11 +26,11 @@ TARGETS = {  # (result key, size or None for the corpus) -> (limit in seconds, t
 RSS_LIMIT_MB = 200  # at 50k notes, every command
 JIEBA_RATIO = 1.3
 
-CORPUS_ROWS = ["cold reindex", "cold reindex --jobs 2", "warm reindex", "reindex --full", "reindex --full, no pages",
+CORPUS_ROWS = ["cold reindex", "cold reindex --jobs 1", "warm reindex", "reindex --full", "reindex --full, no pages",
                "reindex, pages folder deleted", "reindex after 1 new clip", "tags", "query --tag (common)", "query --tag (rare)", "backlinks", "show",
-               "search 强化学习", "search 模型"]
+               "search 强化学习", "search 模型", "related"]
 SCALE_COLS = ["cold reindex", "warm reindex", "query --tag (common)", "query --tag (rare)", "tags", "backlinks",
-              "show", "search 强化学习", "reindex, pages folder deleted", "reindex after 1 new clip",
+              "show", "search 强化学习", "search 模型", "related", "reindex, pages folder deleted", "reindex after 1 new clip",
               "cold reindex, normalised notes"]
 
 
@@ -198,7 +198,8 @@ class Report:
                 verdict = "met" if ok else "**missed**"
                 if not ok:
                     self.misses.append(f"corpus {key}: {fmt_s(r.median)}, target {lim[1]}")
-            if key.startswith(("query", "tags", "backlinks", "show", "search")) and r.median and floor and floor.median:
+            if key.startswith(("query", "tags", "backlinks", "show", "search", "related")) and r.median and floor \
+                    and floor.median:
                 verdict = (verdict + "; " if verdict else "") + f"{fmt_s(r.median - floor.median)} above the import floor"
             if r.failed and r.median is not None:
                 verdict += f"; some runs failed ({r.error})"

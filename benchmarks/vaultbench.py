@@ -190,6 +190,8 @@ class VaultBench:
                                note=f"most-linked note ({linked} links)" if linked else "")
             if "show" in self.caps.commands:
                 self.measure("show", ["show", note], repeat)
+            if "related" in self.caps.commands:
+                self.measure("related", ["related", note], repeat)
         else:
             self.skip("backlinks", ["backlinks", "NOTE"], "no note in the index")
         if "search" in self.caps.commands:

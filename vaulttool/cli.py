@@ -243,6 +243,51 @@ def restore(ctx, paths, force):
     _finish(summary, ctx)
 
 
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True)
+@click.option("--tag", "tags", multiple=True, metavar="EXPR", help="Only notes matching this tag expression.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
+@click.pass_obj
+def search(obj, words, tags, limit, fmt):
+    """Full-text search that works for Chinese: words ANDed, "phrases", OR, -word."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import search as run
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        hits = run(session.store, " ".join(words), list(tags), limit=limit, read_body=session.body_of)
+    if fmt == "json":
+        click.echo(output.json_doc(hits))
+    elif fmt == "jsonl":
+        if hits:
+            click.echo(output.json_lines(hits))
+    else:
+        for hit in hits:
+            click.echo(f"{hit['path']}  ({hit['score']:.2f})\n  {hit['title']}\n  {hit['snippet']}\n")
+        click.echo(f"{len(hits)} note{'s' if len(hits) != 1 else ''}", err=True)
+
+
+@cli.command()
+@click.argument("note")
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def related(obj, note, limit, fmt):
+    """The notes most like NOTE (shared tags and words, rare ones counting more)."""
+    from vaulttool import output
+    from vaulttool.usecases.reads import find_note
+    from vaulttool.usecases.reads import related as run
+    from vaulttool.usecases.session import open_reader
+
+    with open_reader(obj.vault) as session:
+        notes = run(session.store, find_note(session.store, note), limit=limit)
+    if fmt == "json":
+        click.echo(output.json_doc(notes))
+    elif notes:
+        click.echo(output.table(["score", "title", "path"], [(n["score"], n["title"], n["path"]) for n in notes]))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")

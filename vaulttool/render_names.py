@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -61,8 +62,6 @@ class Layout:
         return f"{self.folder}/backlinks/{note_rel(note_path)}"
 
 
-
-
 # ----------------------------------------------------------------------------------- page names
 
 
@@ -74,22 +73,29 @@ def _fallback(segment: str) -> str:
     return f"{safe_stem(segment, max_bytes=80)} ~{_hash10(segment)}"
 
 
-_PLAIN_ASCII = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+# Letters, digits and "-" only (what most tags and many note names are): safe_stem keeps such a name
+# as it is unless it is long, not NFC, or a Windows device name. Anything else takes the slow path.
+_PLAIN = re.compile(r"[^\W_][\w-]*")
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                       *(f"lpt{i}" for i in range(1, 10))})
+
+
+def _plain(name: str) -> bool:
+    return (_PLAIN.fullmatch(name) is not None and "_" not in name and len(name.encode("utf-8")) <= 100
+            and name.lower() not in _RESERVED and unicodedata.is_normalized("NFC", name))
+
+
+def _kept(name: str) -> bool:
+    """Whether ``name`` (a file name without ``.md``) is one ``safe_stem`` would leave as it is."""
+    return _plain(name) or (bool(name) and safe_stem(name) == name and is_safe_name(name + ".md"))
 
 
 @lru_cache(maxsize=65536)
 def _tag_segment(segment: str) -> str:
-    if _PLAIN_ASCII.fullmatch(segment) and segment not in _RESERVED_CHECKED:
-        return segment
-    name = segment.replace("_", " ")
-    if name and "  " not in name and safe_stem(name) == name and is_safe_name(name + ".md"):
+    name = segment.replace("_", " ")  # as safe_stem writes "_"; a tag holds no space, so no clash
+    if "  " not in name and _kept(name):
         return name
     return _fallback(segment)
-
-
-# safe_stem renames these (Windows device names); checked through the slow path
-_RESERVED_CHECKED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                               *(f"lpt{i}" for i in range(1, 10))})
 
 
 @lru_cache(maxsize=65536)
@@ -103,7 +109,7 @@ def _note_segment(segment: str, last: bool) -> str:
     name = segment
     if last and name[-3:].lower() == ".md":
         name = name[:-3]
-    if name and safe_stem(name) == name and is_safe_name(name + ".md"):
+    if _kept(name):
         return name
     return _fallback(segment)
 

@@ -29,7 +29,12 @@ _LINE_START = re.compile(r"^(?:([-+])|(\d+)([.)]))(?=\s|$)")
 def escape(text: str, limit: int | None = None) -> str:
     """``text`` on one line, shortened to ``limit`` characters, with every Markdown, Obsidian and
     HTML special character backslash-escaped, so that it renders as the text it is."""
-    text = " ".join(text.translate(_SPACE_ONLY).split())
+    if limit is not None and len(text) > 4 * limit:
+        # only the start is shown: tidy a prefix (long enough unless it is mostly white space)
+        head = " ".join(text[: 4 * limit].translate(_SPACE_ONLY).split())
+        text = head if len(head) > limit else " ".join(text.translate(_SPACE_ONLY).split())
+    else:
+        text = " ".join(text.translate(_SPACE_ONLY).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     text = text.translate(_ESCAPES)

@@ -84,6 +84,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX note_terms_term ON note_terms(term, note_id);
     CREATE TABLE pages(path TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 2: full-text search over jieba-segmented text (title weighted apart from the rest)
+    """
+    CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'fts');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -152,6 +158,16 @@ class Store:
             raise
         return conn
 
+    @property
+    def needs_full(self) -> str:
+        """Why the next reindex must re-read every note ("" when it need not): set by a migration
+        that adds data derived from the notes."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='needs_full'").fetchone()
+        return row[0] if row else ""
+
+    def clear_needs_full(self) -> None:
+        self.conn.execute("DELETE FROM meta WHERE key='needs_full'")
+
     def close(self) -> None:
         self.conn.close()
 
@@ -176,7 +192,10 @@ class Store:
         self.conn.execute("UPDATE notes SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
 
     def put_note(self, info: NoteInfo, *, size: int, mtime_ns: int, hash: str, name_key: str,
-                 link_keys: list[str], contexts: list[str], terms: Iterable[str] = ()) -> int:
+                 link_keys: list[str], contexts: list[str], terms: Iterable[str] = (),
+                 search: tuple[str, str] | None = None) -> int:
+        """Insert or update a note with its tags, topics, links, terms and (``search``: segmented
+        title and body) its full-text entry."""
         c = self.conn
         row = c.execute("SELECT id FROM notes WHERE path=?", (info.path,)).fetchone()
         values = (info.path, name_key, info.title, json.dumps(info.props, ensure_ascii=False), size, mtime_ns,
@@ -189,6 +208,7 @@ class Store:
                       (*values, note_id))
             for table in ("note_tags", "note_topics", "links", "note_terms"):
                 c.execute(f"DELETE FROM {table} WHERE note_id=?", (note_id,))
+            c.execute("DELETE FROM fts WHERE rowid=?", (note_id,))
         else:
             note_id = c.execute("""INSERT INTO notes(path, name_key, title, props, size, mtime_ns, hash, created,
                                    site, source, url_key, kind, description, error)
@@ -207,10 +227,15 @@ class Store:
              for ln, k, ctx in zip(info.links, link_keys, contexts)])
         c.executemany("INSERT OR IGNORE INTO note_terms(note_id, term) VALUES (?,?)",
                       [(note_id, t) for t in terms])
+        if search is not None:
+            c.execute("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", (note_id, *search))
         return note_id
 
     def delete_note(self, path: str) -> None:
-        self.conn.execute("DELETE FROM notes WHERE path=?", (path,))
+        row = self.conn.execute("SELECT id FROM notes WHERE path=?", (path,)).fetchone()
+        if row:
+            self.conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
+            self.conn.execute("DELETE FROM notes WHERE id=?", (row[0],))
 
     def note(self, path: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM notes WHERE path=?", (path,)).fetchone()

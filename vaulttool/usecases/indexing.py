@@ -49,7 +49,19 @@ def facts(store: Store, path: str) -> dict | None:
             "targets": sorted({r["resolved"] for r in store.links_of([row["id"]]) if r["resolved"]})}
 
 
-def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, terms, changes: Changes) -> None:
+def search_columns(title: str, analysis: dict | None) -> tuple[str, str] | None:
+    """The full-text entry of a note: its segmented text, and the tokens of it that are in the title
+    (so the title can be weighted above the rest)."""
+    if not analysis or "search" not in analysis:
+        return None
+    body = analysis["search"]
+    low = title.lower()
+    title_tokens = dict.fromkeys(t for t in body.split() if t in low)
+    return " ".join(title_tokens), body
+
+
+def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, terms, changes: Changes,
+        analysis: dict | None = None) -> None:
     from vaulttool.core.links import name_key
 
     before = facts(store, info.path)
@@ -62,7 +74,8 @@ def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, 
     contexts = [lines[ln.line - 1].strip()[:400] if 0 < ln.line <= len(lines) else "" for ln in info.links]
     link_keys = [name_key(ln.target.rpartition("/")[2]) if ln.target else "" for ln in info.links]
     store.put_note(info, size=st.st_size, mtime_ns=st.st_mtime_ns, hash=hash, name_key=name_key(info.path),
-                   link_keys=link_keys, contexts=contexts, terms=terms)
+                   link_keys=link_keys, contexts=contexts, terms=terms,
+                   search=search_columns(info.title, analysis))
 
 
 def remove(store: Store, path: str, changes: Changes) -> None:

@@ -798,6 +798,9 @@ class _Links:
         files = build.store.files()
         inside = [*expected, *(f for f in files if f.startswith(self.prefix))]
         self.inside_keys = {_pk(p) for p in inside}  # what a link written inside the pages folder may hit
+        # Can a page's full path be shadowed at all? Only by a path holding the pages folder twice.
+        nested, n = "/" + _fold(build.layout.folder) + "/", len(self.prefix)
+        self.shadows_pages = any(("/" + k[n:]).find(nested) >= 0 for k in self.inside_keys)
         self.everything = False
         if full and self.wiki:
             for p in (*build.all_paths_cached(), *files, *expected):
@@ -867,7 +870,9 @@ class _Links:
         if self.wiki and (text is None or not _WIKI_ALIAS_BAD.search(text)):
             full = target[:-3]
             alias = text.strip() if text is not None else ""
-            form = full if not folder or _pk(f"{folder}/{full}") not in self.inside_keys else "/" + full
+            form = full
+            if self.shadows_pages and folder and _pk(f"{folder}/{full}") in self.inside_keys:
+                form = "/" + full
             if not _WIKI_TARGET_BAD.search(form):
                 return f"[[{form}|{alias}]]" if alias and alias != form else f"[[{form}]]"
         return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)

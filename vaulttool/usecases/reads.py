@@ -12,7 +12,7 @@ import sqlite3
 from vaulttool.errors import UsageError
 from vaulttool.store import Store
 
-__all__ = ["query", "tag_counts", "backlinks", "find_note", "show"]
+__all__ = ["query", "tag_counts", "backlinks", "find_note", "show", "search", "related"]
 
 _SORTS = {"created": "coalesce(n.created, '')", "title": "n.title COLLATE NOCASE", "path": "n.path"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]+)?)?)?$")
@@ -139,4 +139,105 @@ def show(store: Store, path: str) -> dict:
         out["error"] = row["error"]
     out["links"] = [dict(r) for r in links]
     out["backlinks"] = backlinks(store, path)
+    return out
+
+
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef*])\s+(?=[\u3000-\u9fff\uff00-\uffef*])")
+
+
+def _tidy_snippet(text: str) -> str:
+    """Segmented text reads with spaces between Chinese words: take them out again."""
+    return _CJK_GAP.sub("", text).strip()
+
+
+def _snippet(text: str, words: list[str], width: int = 48) -> str:
+    """A window of the note's own text around the first matched word, matches marked ``**so**``."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    low = flat.lower()
+    hits = [(low.find(w), w) for w in words if w and low.find(w) >= 0]
+    if not hits:
+        return ""
+    first = min(hits)[0]
+    start, end = max(0, first - width), min(len(flat), first + width * 2)
+    window = flat[start:end]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.I)
+    marked = pattern.sub(lambda m: f"**{m.group(0)}**", window)
+    marked = marked.replace("****", "")  # adjacent pieces of one word read as one mark
+    return ("…" if start else "") + marked + ("…" if end < len(flat) else "")
+
+
+def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit: int = 20,
+           read_body=None) -> list[dict]:
+    """Notes matching a full-text query (see :mod:`vaulttool.core.searchquery`), best first (bm25,
+    the title weighted ten times the body), each with a snippet; matched words marked ``**so**``.
+    ``read_body(path)`` gives a note's text for the snippet (the index keeps only segmented text)."""
+    from vaulttool.core.searchquery import parse, to_fts
+    from vaulttool.core.tagexpr import combine_and, to_sql
+
+    vocab: dict[str, bool] = {}
+
+    def known(piece: str) -> bool:
+        if piece not in vocab:
+            vocab[piece] = store.conn.execute("SELECT 1 FROM fts_vocab WHERE term = ?", (piece,)).fetchone() is not None
+        return vocab[piece]
+
+    if limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    parsed = parse(text)
+    match = to_fts(parsed, known)
+    pieces = [p for w in parsed.words() for p in re.findall(r'"([^"]*)"', to_fts(parse(f'"{w}"'), known))]
+    words = [w for p in pieces for w in p.split() if w]
+    where, params = ["fts MATCH ?", "n.kind != 'page'"], [match]
+    if tag_exprs:
+        sql, p = to_sql(combine_and(tag_exprs), "n.id")
+        where.append(sql)
+        params.extend(p)
+    rows = store.conn.execute(
+        "SELECT n.id, n.path, n.title, n.created, n.source, bm25(fts, 10.0, 1.0) AS score,"
+        " snippet(fts, 1, '**', '**', '…', 24) AS snip FROM fts JOIN notes n ON n.id = fts.rowid"
+        f" WHERE {' AND '.join(where)} ORDER BY score, n.path LIMIT ?", [*params, limit]).fetchall()
+    tags = _tags_for(store, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        body = read_body(r["path"]) if read_body else None
+        snip = (_snippet(body, words) if body else "") or _tidy_snippet(r["snip"])
+        out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4), "snippet": snip,
+                    "tags": tags[r["id"]], "created": r["created"], "source": r["source"]})
+    return out
+
+
+def related(store: Store, path: str, *, limit: int = 10) -> list[dict]:
+    """The notes most like ``path``: shared terms and tags, each weighted by how rare it is in the
+    vault (notes with the same URL are left out: they are duplicates, not relatives)."""
+    import math
+
+    row = store.note(path)
+    if row is None:
+        raise UsageError(f"no such note: {path}")
+    n_docs = max(1, store.conn.execute("SELECT count(*) FROM notes WHERE kind NOT IN ('page', 'conflict')").fetchone()[0])
+    scores: dict[int, float] = {}
+    for table, col, weight in (("note_terms", "term", 1.0), ("note_tags", "key", 2.0)):
+        items = store.conn.execute(
+            f"SELECT b.note_id, count(*) OVER (PARTITION BY a.{col}) AS df FROM {table} a"
+            f" JOIN {table} b ON b.{col} = a.{col} AND b.note_id != a.note_id WHERE a.note_id = ?", (row["id"],))
+        for other, df in items:
+            scores[other] = scores.get(other, 0.0) + weight * math.log(1 + n_docs / (1 + df))
+    if not scores:
+        return []
+    ids = sorted(scores, key=lambda i: (-scores[i], i))
+    out = []
+    for i in range(0, len(ids), 200):
+        chunk = ids[i : i + 200]
+        q = ",".join("?" * len(chunk))
+        found = {r["id"]: r for r in store.conn.execute(
+            f"SELECT id, path, title, url_key, kind FROM notes WHERE id IN ({q})", chunk)}
+        for note_id in chunk:
+            r = found.get(note_id)
+            if r is None or r["kind"] in ("page", "conflict"):
+                continue
+            if row["url_key"] and r["url_key"] == row["url_key"]:
+                continue
+            out.append({"path": r["path"], "title": r["title"], "score": round(scores[note_id], 3)})
+            if len(out) >= limit:
+                return out
     return out

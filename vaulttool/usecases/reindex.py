@@ -152,7 +152,8 @@ class Run:
         if unchanged and state["kind"] == "raw-clip" and not self.changes.full:
             return  # a clip left over from an earlier run: already indexed as it is
         terms = self.tagger.candidate_terms(p.analysis)
-        indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes)
+        indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes,
+                     p.analysis)
         self.summary.indexed += 1
 
     def normalise_pending(self, taken: set[str]) -> None:
@@ -232,7 +233,8 @@ class Run:
         text = decode(data).text
         info = read_note(target, text)
         analysis = self.analyse_note(info)
-        indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes)
+        indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes,
+                     analysis)
 
     def report_known_problems(self) -> None:
         """Notes the index holds with a problem (unreadable front matter...) that were not read this
@@ -301,8 +303,12 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
     what it did and returns (the rest is picked up by the next run).
     """
     vault, store = session.vault, session.store
-    run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt), normalise=normalise,
+    fresh_index = not store.conn.execute("SELECT 1 FROM notes LIMIT 1").fetchone()
+    refill = bool(store.needs_full) and not store.rebuilt and not fresh_index
+    run = Run(session, reporter, dry_run=dry_run, full=full or bool(store.rebuilt) or refill, normalise=normalise,
               jobs=jobs)
+    if refill:
+        reporter.event("info", "", "the index format was upgraded: every note is read once more")
     if not dry_run:
         for fixed in run.originals.recover():
             reporter.event("info", fixed, "finished a rename left half done by an interrupted run")
@@ -345,6 +351,8 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
         if dry_run:
             store.rollback()
         else:
+            if (run.changes.full or fresh_index) and not stop():
+                store.clear_needs_full()
             store.commit()
     except BaseException:
         store.rollback()

@@ -98,7 +98,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
             st = vault.abs(rel).stat()
             from vaulttool.vaultio import digest
 
-            indexing.put(store, read_note(rel, new_text), new_text, st, digest(new), terms, changes)
+            indexing.put(store, read_note(rel, new_text), new_text, st, digest(new), terms, changes, analysis)
         if not dry_run:
             indexing.relink(store, changes)
             from vaulttool.usecases.pages import rebuild_pages

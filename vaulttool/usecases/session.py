@@ -20,6 +20,19 @@ class Session:
     lock: VaultLock | None = None
     note: str = ""  # anything worth telling the user about how the session opened
 
+    def body_of(self, rel: str) -> str | None:
+        """The body of a note (front matter left out), or None when it cannot be read now."""
+        from vaulttool.core.frontmatter import split
+        from vaulttool.core.textio import UndecodableError, decode
+        from vaulttool.errors import NoteError
+
+        try:
+            text = decode(self.vault.read(rel)[0]).text
+        except (NoteError, UndecodableError, OSError):
+            return None
+        sp = split(text)
+        return text[sp.body_start:] if sp.status == "ok" else text
+
     def close(self) -> None:
         try:
             self.store.close()

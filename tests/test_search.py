@@ -1,0 +1,117 @@
+"""Full-text search that works for Chinese: jieba-segmented index, queries segmented against it."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from vaulttool.core.searchquery import SearchQueryError, parse, segment_run, to_fts
+from vaulttool.usecases.reads import related, search
+from vaulttool.usecases.reindex import reindex
+from vaulttool.usecases.report import Reporter
+from vaulttool.usecases.session import open_reader, open_session
+
+NOTES = {
+    "a.md": ("人工智能芯片", ["chips"], "各家公司都在研发人工智能芯片，推理成本持续下降。"),
+    "b.md": ("机器学习入门", ["course"], "这是一门机器学习课程，介绍监督学习和强化学习。"),
+    "c.md": ("GPT-4o 发布", ["openai"], "OpenAI 发布了 GPT-4o 多模态模型，支持语音对话。"),
+    "d.md": ("周末随笔", ["life"], "周末读了一本关于芯片产业的书，顺便学习了做饭。"),
+    "e.md": ("强化学习笔记", ["course", "rl"], "策略梯度与价值函数。智能体在环境中学习。"),
+}
+
+
+def write(root: Path, rel: str, title: str, tags: list[str], body: str) -> None:
+    text = f"---\ntitle: {title}\ncreated: 2025-04-01\ntags: [{', '.join(tags)}]\nauto_tags: []\n---\n{body}\n"
+    (root / rel).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def indexed(vault):
+    (vault / ".vaulttool").mkdir()
+    (vault / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
+    for rel, (title, tags, body) in NOTES.items():
+        write(vault, rel, title, tags, body)
+    with open_session(vault, "reindex") as session:
+        reindex(session, Reporter())
+    return vault
+
+
+def find(root: Path, query: str, tags=None) -> list[str]:
+    with open_reader(root) as session:
+        return [h["path"] for h in search(session.store, query, tags, read_body=session.body_of)]
+
+
+def test_word_inside_a_longer_chinese_word(indexed):
+    assert set(find(indexed, "智能")) == {"a.md", "e.md"}  # 人工智能 and 智能体
+    assert set(find(indexed, "学习")) == {"b.md", "d.md", "e.md"}  # 机器学习, 学习, 强化学习
+
+
+def test_unicode61_alone_misses_what_vaulttool_finds(indexed):
+    """A plain FTS5 index (zk's setting) sees a Chinese run as one token: 智能 finds nothing."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE plain USING fts5(body, tokenize='unicode61')")
+    for rel, (_, _, body) in NOTES.items():
+        conn.execute("INSERT INTO plain(body) VALUES (?)", (body,))
+    assert conn.execute("SELECT count(*) FROM plain WHERE plain MATCH '\"智能\"'").fetchone()[0] == 0
+    assert find(indexed, "智能")
+
+
+def test_mixed_phrase_or_and_exclusion(indexed):
+    assert find(indexed, "GPT-4o 语音") == ["c.md"]
+    assert find(indexed, '"强化学习"') == ["e.md", "b.md"]  # the title match first
+    assert set(find(indexed, "芯片 OR 课程")) == {"a.md", "b.md", "d.md"}
+    assert find(indexed, "芯片 -公司") == ["d.md"]
+    assert set(find(indexed, "学习", ["course"])) == {"b.md", "e.md"}
+    assert find(indexed, "学习", ["rl"]) == ["e.md"]
+
+
+def test_title_ranks_above_body(indexed):
+    hits = find(indexed, "芯片")
+    assert hits[0] == "a.md" and set(hits) == {"a.md", "d.md"}
+
+
+def test_snippet_marks_matches_in_the_note_text(indexed):
+    with open_reader(indexed) as session:
+        hit = search(session.store, "推理", read_body=session.body_of)[0]
+    assert hit["path"] == "a.md"
+    assert "**推理**成本持续下降" in hit["snippet"]
+    assert set(hit) >= {"path", "title", "score", "snippet"}
+
+
+def test_index_follows_edits_and_deletes(indexed):
+    (indexed / "d.md").unlink()
+    write(indexed, "b.md", "机器学习入门", ["course"], "改写后只谈深度网络。")
+    with open_session(indexed, "reindex") as session:
+        reindex(session, Reporter())
+    assert set(find(indexed, "学习")) == {"b.md", "e.md"}  # b still matches by its title
+    assert find(indexed, "深度") == ["b.md"]
+    assert find(indexed, "做饭") == []
+
+
+def test_related_notes(indexed):
+    with open_reader(indexed) as session:
+        rel = related(session.store, "e.md")
+    assert rel[0]["path"] == "b.md"  # shares the course tag and 强化学习
+
+
+def test_query_syntax_errors():
+    for bad in ["OR 芯片", "芯片 OR", "-芯片", "a OR -b", ""]:
+        with pytest.raises(SearchQueryError):
+            parse(bad)
+
+
+def test_segmentation_against_known_words():
+    known = {"机器", "学习", "机器学习", "强化"}.__contains__
+    assert segment_run("机器学习", known) == ["机器学习"]
+    assert segment_run("强化学习", known) == ["强化", "学习"]
+    assert segment_run("学习器", known) == ["学习", "器"]
+    fts = to_fts(parse('机器学习 "强化 学习" -x'), known)
+    assert fts == '("机器学习" AND "强化 学习") NOT "x"'
+
+
+def test_quotes_in_queries_cannot_break_out():
+    fts = to_fts(parse('a"b'), lambda p: False)
+    assert fts == '"a""b"'
