@@ -240,7 +240,9 @@ def restore(ctx, paths, force):
     with _open_writer(ctx.obj, "restore") as session:
         rels = [session.vault.rel(p) for p in paths]
         summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
-    _finish(summary, ctx)
+    click.echo(f"restored {summary.restored} of {summary.scanned}, failed {len(summary.failed)}")
+    if summary.failed:
+        ctx.exit(1)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

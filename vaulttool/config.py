@@ -20,7 +20,7 @@ Example::
 
     [watch]
     settle = 1.0                   # seconds a file must be quiet before it is read
-    quiet = 5.0                    # a note changed this recently is not rewritten yet
+    quiet = 3.0                    # a note changed this recently is not rewritten yet
     rescan_minutes = 5             # full tree rescan (catches lost events)
     lock_stale_seconds = 120       # a lock not refreshed for this long may be taken over
 """
@@ -39,7 +39,7 @@ STATE_DIR = ".vaulttool"
 @dataclass
 class WatchConfig:
     settle: float = 1.0
-    quiet: float = 5.0
+    quiet: float = 3.0
     rescan_minutes: float = 5.0
     lock_stale_seconds: float = 120.0
 
@@ -118,7 +118,7 @@ def load(vault_root: Path) -> Config:
     w = raw.get("watch") or {}
     cfg.watch = WatchConfig(
         settle=float(w.get("settle", 1.0)),
-        quiet=float(w.get("quiet", 5.0)),
+        quiet=float(w.get("quiet", 3.0)),
         rescan_minutes=float(w.get("rescan_minutes", 5.0)),
         lock_stale_seconds=float(w.get("lock_stale_seconds", 120.0)),
     )

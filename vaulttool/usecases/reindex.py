@@ -73,7 +73,7 @@ class _Pending:
     created: str = ""
 
 
-PENDING_BUDGET = 96 * 1024 * 1024  # characters of clip text kept in memory between the two phases
+PENDING_BUDGET = 16 * 1024 * 1024  # characters of clip text kept in memory between the two phases
 
 
 class Run:
@@ -366,6 +366,11 @@ def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dr
     """``normalise PATH...``: the named notes (folders expanded) are normalised even when they are the
     user's own (only missing properties are added) or were restored; the index and pages follow."""
     vault, store = session.vault, session.store
+    if not (dry_run or diff):
+        # the index must know the rest of the vault (names taken, earlier clips of the same URL)
+        for rel, reason in reindex(session, Reporter(), normalise=False).failed:
+            if rel not in rels:
+                reporter.event("warning", rel, reason)
     walk = vault.walk()
     run = Run(session, reporter, dry_run=dry_run, full=False, normalise=True)
     run.explicit, run.diff = True, diff

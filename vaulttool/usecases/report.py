@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -16,6 +17,7 @@ class Summary:
     indexed: int = 0
     removed: int = 0
     skipped: int = 0
+    restored: int = 0
     pages_written: int = 0
     pages_removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
@@ -36,9 +38,9 @@ class Reporter:
     """Collects events; subclasses (CLI, watcher log) show them. Actions: ``normalised``,
     ``renamed``, ``indexed``, ``removed``, ``skipped``, ``failed``, ``page``, ``warning``, ``info``."""
 
-    def __init__(self, sink: Callable[[str, str, str], None] | None = None):
+    def __init__(self, sink: Callable[[str, str, str], None] | None = None, keep: int = 100_000):
         self.sink = sink
-        self.events: list[tuple[str, str, str]] = []
+        self.events: deque[tuple[str, str, str]] = deque(maxlen=keep)  # the latest, for callers and tests
 
     def event(self, action: str, path: str, detail: str = "") -> None:
         self.events.append((action, path, detail))

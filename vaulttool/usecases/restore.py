@@ -53,9 +53,9 @@ def restore(session: Session, reporter: Reporter, rels: list[str], *, force: boo
             summary.failed.append((err.path, err.reason))
             reporter.event("failed", err.path, err.reason)
             continue
-        summary.normalised += 1
+        summary.restored += 1
         reporter.event("restored", target, f"from {rel}" if target != rel else "")
-    if summary.normalised:
+    if summary.restored:
         from vaulttool.usecases.reindex import reindex
 
         inner = reindex(session, Reporter(), normalise=False)
