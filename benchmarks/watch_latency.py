@@ -68,11 +68,13 @@ class Watcher:
             self.lines.append((time.monotonic(), line.rstrip("\n")))
 
     def idle(self, quiet: float, longest: float) -> None:
-        """Wait until the watcher has logged nothing for ``quiet`` seconds (it finished its runs)."""
+        """Wait until the watcher is between runs (its last line closes a run or says there was nothing to
+        run) and has logged nothing for ``quiet`` seconds."""
         deadline = time.monotonic() + longest
         while time.monotonic() < deadline:
-            last = self.lines[-1][0] if self.lines else self.started
-            if time.monotonic() - last >= quiet:
+            t, last = self.lines[-1] if self.lines else (self.started, "")
+            between = re.search(r"run: scanned|catch-up: |match the index|watching ", last)
+            if between and time.monotonic() - t >= quiet:
                 return
             time.sleep(0.05)
 
@@ -237,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         pages = Pages(vault / "_index")
         use_pages = pages.exists()
         time.sleep(2 * args.settle)  # let the events of the catch-up's own writes come and go
+        w.idle(quiet=2 * args.settle, longest=600)
 
         # 1. latency ---------------------------------------------------------------------------
         texts = corpus_clips(args.drops + args.burst)
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         missed = 0
         since = time.monotonic()
         for i in range(args.drops):
-            w.idle(quiet=1.0, longest=30)  # one drop at a time: not queued behind the previous one's runs
+            w.idle(quiet=2 * args.settle, longest=60)  # one at a time: not queued behind the last one's runs
             marker = f"benchlat{i:03d}"
             data = make_clip(texts[i], marker)
             if use_pages:
@@ -276,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # 2. burst -----------------------------------------------------------------------------
         if args.burst:
+            w.idle(quiet=2 * args.settle, longest=60)
             before = {json.dumps(e) for e in _originals(vault)}
             since = time.monotonic()
             t0 = time.monotonic()
@@ -303,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = vault / "flood"
             folder.mkdir()
             time.sleep(1.0)  # the watcher must be watching the folder before the flood (new folders are
-            w.idle(quiet=1.0, longest=30)  # scanned when their watch is added: no events lost there)
+            w.idle(quiet=2 * args.settle, longest=60)  # scanned when their watch is added: nothing lost)
             since = time.monotonic()
             os.kill(w.p.pid, signal.SIGSTOP)
             try:

@@ -91,21 +91,22 @@ def originals(vault: Path) -> list[dict]:
     return [json.loads(line) for line in m.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def notes_with(vault: Path, needle: str) -> list[Path]:
+def notes_with(vault: Path, needle: str, also: str = "") -> list[Path]:
     out = []
     for p in vault.rglob("*.md"):
         if ".vaulttool" in p.parts:
             continue
         try:
-            if needle in p.read_text(encoding="utf-8"):
-                out.append(p)
+            text = p.read_text(encoding="utf-8")
         except (FileNotFoundError, UnicodeDecodeError):
-            continue
+            continue  # renamed under our feet: found again on the next look
+        if needle in text and also in text:
+            out.append(p)
     return out
 
 
 def normalised_clip(vault: Path, tag: str) -> Path | None:
-    found = [p for p in notes_with(vault, f"watch-test/{tag}") if "auto_tags:" in p.read_text(encoding="utf-8")]
+    found = notes_with(vault, f"watch-test/{tag}", also="auto_tags:")
     return found[0] if len(found) == 1 else None
 
 

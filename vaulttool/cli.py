@@ -309,6 +309,24 @@ def retag(ctx, paths, dry_run):
         ctx.exit(1)
 
 
+@cli.command()
+@click.option("--polling", is_flag=True, help="Scan the vault every second instead of inotify "
+              "(network shares, Docker volumes, WSL /mnt/c).")
+@click.option("--settle", type=click.FloatRange(min=0.05), metavar="SECONDS",
+              help="Seconds a changed file must be quiet before it is read (default: [watch] settle).")
+@click.option("-v", "--verbose", count=True, help="Say more: runs and rescans (-vv: every file event).")
+@click.option("-q", "--quiet", count=True, help="Only errors and warnings.")
+@click.pass_context
+def watch(ctx, polling, settle, verbose, quiet):
+    """Catch up, then normalise, index and update pages as clips arrive (Ctrl-C to stop).
+
+    One log line per action goes to stderr. Run it on one device only (see the README)."""
+    from vaulttool.watcher import run_watch
+
+    verbosity = ctx.obj.verbosity + verbose - quiet
+    ctx.exit(run_watch(ctx.obj.vault, polling=polling, settle=settle, verbosity=verbosity))
+
+
 def main() -> None:
     cli(prog_name="vaulttool")
 

@@ -19,7 +19,7 @@ Example::
     "大模型" = "ai/大模型"
 
     [watch]
-    settle = 1.0                   # seconds a file must be quiet before it is read
+    settle = 0.5                   # seconds a file must be quiet before it is read
     quiet = 3.0                    # a note changed this recently is not rewritten yet
     rescan_minutes = 5             # full tree rescan (catches lost events)
     lock_stale_seconds = 120       # a lock not refreshed for this long may be taken over
@@ -38,7 +38,7 @@ STATE_DIR = ".vaulttool"
 
 @dataclass
 class WatchConfig:
-    settle: float = 1.0
+    settle: float = 0.5
     quiet: float = 3.0
     rescan_minutes: float = 5.0
     lock_stale_seconds: float = 120.0
@@ -117,7 +117,7 @@ def load(vault_root: Path) -> Config:
     cfg.tags = dict(raw.get("tags") or {})
     w = raw.get("watch") or {}
     cfg.watch = WatchConfig(
-        settle=float(w.get("settle", 1.0)),
+        settle=float(w.get("settle", 0.5)),
         quiet=float(w.get("quiet", 3.0)),
         rescan_minutes=float(w.get("rescan_minutes", 5.0)),
         lock_stale_seconds=float(w.get("lock_stale_seconds", 120.0)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import re
 import sys
 import threading
 import time
@@ -22,7 +21,6 @@ __all__ = ["Watcher", "WatchLog", "handler_class", "POLL_INTERVAL"]
 POLL_INTERVAL = 1.0  # seconds between two snapshots of the polling observer
 _ERRORS = {"failed", "warning", "error"}
 _ACTIONS = {"normalised", "renamed", "indexed", "removed", "skipped", "restored"}
-_TARGET = re.compile(r"(?:^|; )-> (.+?\.md)(?:; |$)", re.I)
 
 
 class WatchLog:
@@ -51,6 +49,7 @@ class WatchLog:
 
 
 def handler_class():
+    """The observer's event handler (built on first use: importing this module does not load watchdog)."""
     from watchdog.events import DirDeletedEvent, DirMovedEvent, FileSystemEvent, FileSystemEventHandler
 
     class Handler(FileSystemEventHandler):
@@ -68,7 +67,7 @@ def handler_class():
                 elif isinstance(event, (DirDeletedEvent, DirMovedEvent)) and any(not w.ignored(r) for r in rels):
                     w.settler.force(f"folder {event.event_type}: {rels[0] or '.'}")
                 if any(not w.ignored(r) for r in rels):
-                    w.log("event", event.event_type, " -> ".join(rels), level=2)
+                    w.log("event", " -> ".join(rels), f"folder {event.event_type}", level=2)
                 return
             for path in paths:
                 rel = w.rel(path)
@@ -134,6 +133,8 @@ class Watcher:
             return
         if batch.forced:
             self.log("info", "", "rescan: " + "; ".join(batch.reasons), level=1)
+        self.log("info", "", f"run for {len(batch.ready)} settled path(s) ({len(batch.unsettled)} still "
+                 "changing: not read)", level=1)
         before = self._index_states(batch.ready)
         self.run(defer=batch.unsettled, ready=batch.ready, before=before)
 
@@ -143,7 +144,6 @@ class Watcher:
 
         mentioned: set[str] = set()
         requeue: list[str] = []
-        written: list[str] = []
 
         def sink(action: str, path: str, detail: str) -> None:
             if action == "diff":
@@ -151,9 +151,6 @@ class Watcher:
             mentioned.add(path)
             if action == "skipped" and "still changing" in detail:
                 requeue.append(path)
-            if action == "normalised":
-                m = _TARGET.search(detail)
-                written.append(m.group(1) if m else path)
             if action == "info" and not path and detail.startswith("waiting"):
                 self.log(action, "", detail, level=1)
                 return
@@ -183,7 +180,6 @@ class Watcher:
             self.last_run = time.monotonic()
         for rel in requeue:
             self.settler.touch(rel)
-        self._recheck_written(written)
         if ready:
             after = self._index_states(ready)
             for rel in sorted(ready):
@@ -192,24 +188,6 @@ class Watcher:
         self.log("info", "", f"{label or 'run'}: {summary.line()}", level=0 if label else 1)
 
     # -- own writes and no-ops ---------------------------------------------------------------------
-    def _recheck_written(self, written: list[str]) -> None:
-        """Make the next run compare the notes just normalised by content.
-
-        The index records the stat of a written note by stat'ing its path after the write (and the
-        rename), so an edit landing in between gets our hash with the user's size and mtime, and no later
-        stat comparison would ever see it. Until reindex records the stat of the bytes it wrote, the
-        recorded stat of these notes is cleared: the next run re-reads them, compares hashes, and only
-        re-indexes the ones that differ (nothing is rewritten: they are normalised clips now).
-        """
-        store = self.session.store
-        for rel in written:
-            try:
-                if store.note(rel) is not None:
-                    store.touch(rel, -1, -1)
-                    self.settler.touch(rel)
-            except Exception:
-                continue
-
     def _index_states(self, ready) -> dict[str, str | None]:
         """The content hash the index holds for each settled note (None: not indexed)."""
         out = {}

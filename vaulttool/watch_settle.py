@@ -48,7 +48,7 @@ class _Entry:
 @dataclass
 class Batch:
     ready: dict[str, tuple]  # vault-relative path -> its settled signature
-    unsettled: frozenset[str]  # still changing (or held back): not to be read by this run
+    unsettled: frozenset[str]  # still changing: not to be read by this run
     reasons: list[str] = field(default_factory=list)  # why a full rescan was asked for (empty: none)
 
     @property
@@ -58,13 +58,11 @@ class Batch:
 
 class Settler:
     def __init__(self, root: str, settle: float, *, recheck: float | None = None,
-                 max_batch: float | None = None, max_files: int = 1000,
-                 clock: Callable[[], float] = time.monotonic):
+                 max_batch: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.root = root
         self.settle = max(0.0, settle)
         self.recheck = recheck if recheck is not None else max(0.02, min(0.1, self.settle / 2))
         self.max_batch = max_batch if max_batch is not None else max(1.0, 5 * self.settle)
-        self.max_files = max_files
         self.clock = clock
         self.cond = threading.Condition()
         self._entries: dict[str, _Entry] = {}
@@ -161,10 +159,9 @@ class Settler:
                     waited.append(min(self._forced.values()))
                 if now - min(waited) < self.max_batch:
                     return None  # others are still changing: wait for them, within limits
-            chosen, held = ready[: self.max_files], ready[self.max_files :]
-            batch = Batch({rel: self._entries[rel].sig or MISSING for rel in chosen},
-                          frozenset(unsettled) | frozenset(held), sorted(self._forced))
-            for rel in chosen:
+            batch = Batch({rel: self._entries[rel].sig or MISSING for rel in ready}, frozenset(unsettled),
+                          sorted(self._forced))
+            for rel in ready:
                 del self._entries[rel]
             # a run walks the whole vault: it answers every rescan asked for so far
             self._forced.clear()

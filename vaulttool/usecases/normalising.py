@@ -126,6 +126,8 @@ class Staged:
     target: str
     data: bytes
     tmp: object
+    st: os.stat_result  # the new file's stat, taken before it replaces the note (a later user edit
+    #                     then shows as a stat change, never hidden behind our hash)
 
 
 def stage_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core.Draft) -> Staged | None:
@@ -139,7 +141,7 @@ def stage_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core
         draft.messages.append(f"converted from {loaded.decoded.encoding} to UTF-8")
     originals.keep(loaded.rel, loaded.data, target, new, durable=False)
     tmp = vault.stage(loaded.rel, new, mode=loaded.st.st_mode)
-    return Staged(loaded, draft, target, new, tmp)
+    return Staged(loaded, draft, target, new, tmp, os.stat(tmp))
 
 
 def commit_staged(vault: Vault, staged: Staged) -> str:

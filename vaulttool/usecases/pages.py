@@ -27,8 +27,8 @@ What an incremental build rebuilds, and why that gives the same bytes as a full 
 - a link written in a page depends on the other files sharing the linked file's name (that is how
   Obsidian resolves ``[[name]]``): when a note, attachment or page with some name appears or
   disappears, every page showing a note of that name is rebuilt as if the note had changed. Links from
-  pages to pages use the page's full path, which only a page path nested inside the pages folder twice
-  could shadow; such a change triggers a full build;
+  pages to pages use the page's path from the vault root (wikilinks, looked up there first) or a
+  ``./``/``../`` relative path (Markdown), which no other file can change;
 - every page that should exist but is missing on disk, or was not there before, is (re)written.
 
 Notes of kind ``page`` (front matter with ``generated_by``, outside the pages folder: for example the
@@ -41,10 +41,10 @@ import json
 import os
 import re
 import sqlite3
-import unicodedata
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 from vaulttool.core.links import Resolver, link_to, name_key
@@ -81,16 +81,6 @@ _SETTINGS_KEY = "pages"  # meta: what the pages were built with
 _STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
 
 _nk = lru_cache(maxsize=262144)(name_key)
-
-
-def _fold(s: str) -> str:
-    return unicodedata.normalize("NFC", s).casefold()
-
-
-@lru_cache(maxsize=262144)
-def _pk(path: str) -> str:
-    """The case-insensitive key of a path as the resolver compares paths (``.md`` dropped)."""
-    return _fold(path[:-3] if path[-3:].lower() == ".md" else path)
 
 
 def _chunks(items: Iterable, n: int = _CHUNK):
@@ -137,6 +127,7 @@ class _Build:
         self.page_ids: set[int] = set()
         self.page_notes: set[str] = set()
         self.tag_rows: list[tuple[int, str, str]] | None = None  # every tag row (full builds)
+        self.broken_ids: set[int] | None = None  # notes with links to nothing, when Backlinks.md is built
 
     # ------------------------------------------------------------------------------------ run
 
@@ -185,8 +176,13 @@ class _Build:
         updates = [(p, h) for p, h in new_hashes.items() if old_pages.get(p) != h]
         self.conn.executemany("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", updates)
         self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in stale if p in old_pages])
+        if self.broken_ids is None:  # Backlinks.md not rebuilt: the notes with broken links are the same
+            broken_sources = (state or {}).get("broken_sources", [])
+        else:
+            broken_sources = sorted(self.entries[i].path for i in self.broken_ids)
         new_state = {"spellings": {k: t.spelling for k, t in sorted(self.tags.items())},
-                     "page_notes": sorted(self.page_notes), "conflicts": [list(c) for c in self.conflicts]}
+                     "page_notes": sorted(self.page_notes), "conflicts": [list(c) for c in self.conflicts],
+                     "broken_sources": broken_sources}
         if new_state != state:
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                               (_STATE_KEY, json.dumps(new_state, ensure_ascii=False, separators=(",", ":"))))
@@ -341,10 +337,6 @@ class _Build:
         # a file with some name appeared or went away: links to the notes of that name may change
         page_delta = set(expected) ^ set(old_pages)
         files = changes.files_added | changes.files_removed
-        nested = "/" + _fold(lay.folder) + "/"
-        for x in page_delta | {f for f in files if f.startswith(self.prefix)}:
-            if ("/" + _fold(x)[len(self.prefix):]).find(nested) >= 0:
-                return None
         appeared = {p for p in changed if (old[p] is None) != (p not in now)}
         names = {_nk(p) for p in appeared} | {_nk(f) for f in files} | {_nk(x) for x in page_delta}
         same_name: set[str] = set()
@@ -370,7 +362,11 @@ class _Build:
                 f"SELECT DISTINCT b.key FROM note_tags a JOIN note_tags b ON b.note_id = a.note_id"
                 f" WHERE a.key IN ({_marks(len(chunk))})", chunk))
         keys |= more
-        todo = {lay.index, lay.tags, lay.backlinks}
+        todo = {lay.index}
+        if touched:  # only a note carrying a tag changes what Tags.md shows
+            todo.add(lay.tags)
+        if self.backlinks_affected(changes, state, changed, old, now, same_facts, expected, old_pages, names):
+            todo.add(lay.backlinks)
         if self.duplicates_affected(changed, old, now, same_facts):
             todo.add(lay.duplicates)
         if self.month_mode:
@@ -378,6 +374,38 @@ class _Build:
         todo.update(lay.tag(k) for k in keys)
         todo.update(lay.note_backlinks(p) for p in notes)
         return expected, todo
+
+    def backlinks_affected(self, changes: Changes, state: dict, changed: set[str], old: dict, now: dict,
+                           same: dict[str, dict], expected: dict, old_pages: dict, names: set[str]) -> bool:
+        """Whether ``Backlinks.md`` can read differently: a note gained or lost its last backlink, the
+        number of notes linking to a linked note may have changed, a linked note or a note with links
+        to nothing changed (or may be linked differently), or a broken link may have changed status."""
+        lay, c = self.layout, self.conn
+        if changes.link_targets or any(p.startswith(f"{lay.folder}/backlinks/") for p in set(expected) ^ set(old_pages)):
+            return True
+        was_page = set(state.get("page_notes", []))
+        moved: set[str] = set()  # notes whose number of notes linking to them may have changed
+        for p in changed:
+            before = set(old[p]["targets"]) if old[p] else set()
+            after = now[p]["targets"] if p in now else set()
+            is_page = p in now and now[p]["kind"] == "page"
+            moved |= (before | after) if (p in was_page) != is_page else (before ^ after)
+        shown = changed | set(same)
+        for p in moved | shown:
+            page = lay.note_backlinks(p)
+            if page in expected or page in old_pages:
+                return True
+        if shown & set(state.get("broken_sources", [])):
+            return True
+        for chunk in _chunks(shown):
+            if c.execute("SELECT 1 FROM links l JOIN notes n ON n.id = l.note_id WHERE l.status IN"
+                         f" ('unresolved', 'ambiguous') AND n.path IN ({_marks(len(chunk))}) LIMIT 1", chunk).fetchone():
+                return True
+        for chunk in _chunks(names):  # unresolved <-> ambiguous as notes of that name come and go
+            if c.execute("SELECT 1 FROM links WHERE status IN ('unresolved', 'ambiguous')"
+                         f" AND target_key IN ({_marks(len(chunk))}) LIMIT 1", chunk).fetchone():
+                return True
+        return False
 
     def duplicates_affected(self, changed: set[str], old: dict, now: dict, same_name: dict[str, dict]) -> bool:
         """Whether a changed note (or one whose links may read differently) is or was in a group of
@@ -432,9 +460,10 @@ class _Build:
     # ------------------------------------------------------------------------------- reading
 
     def load_entries(self, ids: Iterable[int] | None) -> None:
-        """Entries of the given notes (all notes when ``None``) that are not yet loaded."""
+        """Entries of the given notes (all notes when ``None``) that are not yet loaded, without their
+        descriptions (see :meth:`described`)."""
         c = self.conn
-        base = "SELECT id, path, title, created, site, description FROM notes"
+        base = "SELECT id, path, title, created, site FROM notes"
         tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
         if ids is None:
             rows = c.execute(base).fetchall()
@@ -450,11 +479,10 @@ class _Build:
                     f"SELECT note_id, key, tag FROM note_tags WHERE note_id IN ({q}) ORDER BY note_id, pos", ch).fetchall()
         for nid, key, tag in tag_rows:
             tags[nid].append((key, tag))
-        for nid, path, title, created, site, description in rows:
+        for nid, path, title, created, site in rows:
             if nid in self.page_ids:
                 continue
-            self.entries[nid] = Entry(path, title, created, site or None, description or "",
-                                      tuple(tags.get(nid, ())))
+            self.entries[nid] = Entry(path, title, created, site or None, "", tuple(tags.get(nid, ())))
             self.id_of[path] = nid
 
     def ids_for_paths(self, paths: Iterable[str]) -> set[int]:
@@ -498,12 +526,14 @@ class _Build:
     # ----------------------------------------------------------------------------- rendering
 
     def render(self, todo: list[str], expected: dict, full: bool):
-        """(path, text) of every page in ``todo``."""
+        """(path, text) of every page in ``todo``, read from the index a part at a time."""
         c, lay = self.conn, self.layout
         kinds: dict[str, list] = defaultdict(list)
         for path in todo:
             kind, about = expected[path]
             kinds[kind].append(about)
+        for kind in kinds:
+            kinds[kind].sort(key=lambda a: (a is None, a or ""))
         need: set[int] = set()
         # index and month pages
         want_months = set(self.months) if kinds["index"] and not self.month_mode else set(kinds["month"])
@@ -517,19 +547,12 @@ class _Build:
         # tag pages
         tag_ids: dict[str, list[int]] = defaultdict(list)
         co: dict[str, Counter] = defaultdict(Counter)
+        note_keys: dict[int, list[str]] = defaultdict(list)
         if kinds["tag"]:
             if full:
-                note_keys: dict[int, list[str]] = defaultdict(list)
                 for nid, key, _ in self.tag_rows:
                     tag_ids[key].append(nid)
                     note_keys[nid].append(key)
-                for ks in note_keys.values():
-                    if len(ks) > 1:
-                        for a in ks:
-                            ca = co[a]
-                            for b in ks:
-                                if b != a:
-                                    ca[b] += 1
             else:
                 for chunk in _chunks(kinds["tag"]):
                     q = _marks(len(chunk))
@@ -544,32 +567,18 @@ class _Build:
                         co[a][b] = n
                 for key in kinds["tag"]:
                     need.update(tag_ids[key])
-        # backlink pages
-        sources: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
-        targets = kinds["note"]
-        if targets:
-            sql = "SELECT l.resolved, l.note_id, l.line, l.context, s.path FROM links l JOIN notes s ON s.id = l.note_id"
-            row_sets = ([c.execute(sql + " WHERE l.status = 'ok'")] if full else
-                        [c.execute(sql + f" WHERE l.status = 'ok' AND l.resolved IN ({_marks(len(ch))})", ch)
-                         for ch in _chunks(targets)])
-            wanted = set(targets)
-            for rs in row_sets:
-                for target, nid, line, context, source in rs:
-                    if target in wanted and source != target and nid not in self.page_ids:
-                        sources[target][nid].setdefault(line, context)
-                        need.add(nid)
-            need |= self.ids_for_paths(targets)
         # overview pages
         most: list[tuple[str, int]] = []
         broken: list[tuple[str, str, int, int]] = []
         groups: list[tuple[str, int, str | None]] = []
         if kinds["backlinks"]:
-            most = self.most_linked(sources if full else None)
+            most = self.most_linked()
             need |= self.ids_for_paths(p for p, _ in most)
             broken = [r for r in c.execute("SELECT status, target, note_id, line FROM links"
                                            " WHERE status IN ('unresolved', 'ambiguous')")
                       if r[2] not in self.page_ids]
             need.update(r[2] for r in broken)
+            self.broken_ids = {r[2] for r in broken}
         if kinds["duplicates"]:
             groups = [r for r in c.execute(
                 "SELECT url_key, id, source FROM notes WHERE url_key IN (SELECT url_key FROM notes"
@@ -580,28 +589,33 @@ class _Build:
         E, link = self.entries, self.links
 
         for kind in ("index", "month", "tag", "note", "tags", "backlinks", "duplicates"):
-            for about in sorted(kinds[kind], key=lambda a: (a is None, a or "")):
+            if kind == "note":
+                yield from self.render_backlink_pages(kinds["note"])
+                continue
+            for about in kinds[kind]:
                 if kind == "index":
                     if self.month_mode:
                         months = sorted(self.months.items(), key=lambda m: (m[0] is None, m[0] or ""))
-                        yield lay.index, render_index_months(lay, link, months, [E[i] for i in recent])
+                        yield lay.index, render_index_months(lay, link, months, self.described(recent))
                     else:
-                        yield lay.index, render_index(lay, link, [E[i] for m in month_ids.values() for i in m])
+                        yield lay.index, render_index(lay, link, self.described(
+                            [i for m in month_ids.values() for i in m]))
                 elif kind == "month":
-                    yield lay.month(about), render_month(lay, link, about, [E[i] for i in month_ids[about]])
+                    yield lay.month(about), render_month(lay, link, about, self.described(month_ids[about]))
                 elif kind == "tag":
-                    top = sorted(co[about].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
+                    if full:  # the tags that come with this one, counted from the notes' tags in hand
+                        with_it = Counter(b for nid in tag_ids[about] for b in note_keys[nid] if b != about)
+                    else:
+                        with_it = co[about]
+                    top = sorted(with_it.items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
                     yield lay.tag(about), render_tag(
                         lay, link, self.tags[about], [E[i] for i in tag_ids[about] if i in E],
                         [(self.tags[b], n) for b, n in top],
                         [self.tags[a] for a in _ancestors(about) if a in self.tags],
                         [self.tags[d] for d in self.descendants(about)])
-                elif kind == "note":
-                    srcs = [(E[nid], sorted(lines.items())) for nid, lines in sources[about].items()]
-                    yield lay.note_backlinks(about), render_note_backlinks(lay, link, E[self.id_of[about]], srcs)
                 elif kind == "tags":
                     yield lay.tags, render_tags(lay, link, [self.tags[k] for k in self.sorted_keys],
-                                                self.nested_totals(), self.note_count)
+                                                self.nested_totals())
                 elif kind == "backlinks":
                     yield lay.backlinks, render_backlinks(
                         lay, link, [(E[self.id_of[p]], n) for p, n in most],
@@ -610,32 +624,55 @@ class _Build:
                     yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups),
                                                             self.conflicts)
 
+    def render_backlink_pages(self, targets: list[str]):
+        """The backlink pages of ``targets``, reading their links a few hundred notes at a time."""
+        lay, E = self.layout, self.entries
+        for chunk in _chunks(targets):
+            sources: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
+            for target, nid, line, context in self.conn.execute(
+                    "SELECT resolved, note_id, line, context FROM links"
+                    f" WHERE status = 'ok' AND resolved IN ({_marks(len(chunk))})", chunk):
+                if nid not in self.page_ids:
+                    sources[target][nid].setdefault(line, context)
+            ids = {nid for by in sources.values() for nid in by} | self.ids_for_paths(chunk)
+            self.load_entries(ids)
+            self.links.preload(E[i].path for i in ids if i in E)
+            for target in chunk:
+                srcs = [(E[nid], sorted(lines.items())) for nid, lines in sources[target].items()
+                        if E[nid].path != target]
+                yield lay.note_backlinks(target), render_note_backlinks(lay, self.links, E[self.id_of[target]], srcs)
+
+    def described(self, ids: list[int]) -> list[Entry]:
+        """The entries of ``ids`` with their descriptions (read only for the pages that show them)."""
+        text: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            text.update(self.conn.execute(f"SELECT id, description FROM notes WHERE id IN ({_marks(len(chunk))})",
+                                          chunk).fetchall())
+        return [replace(self.entries[i], description=text.get(i) or "") for i in ids]
+
     def count_linked(self, expected: dict) -> int:
         return sum(1 for kind, _ in expected.values() if kind == "note")
 
-    def most_linked(self, sources: dict | None) -> list[tuple[str, int]]:
+    def most_linked(self) -> list[tuple[str, int]]:
         """The most-linked notes: (path, number of notes linking to it), most first, then by path."""
-        if sources is not None:  # a full build has every link already
-            counts = {t: len(s) for t, s in sources.items()}
-        else:
-            pairs: dict[str, set[int]] = defaultdict(set)
-            for target, nid in self.conn.execute("SELECT resolved, note_id FROM links WHERE status = 'ok'"):
+        pairs: dict[str, set[int]] = defaultdict(set)
+        for target, nid in self.conn.execute("SELECT resolved, note_id FROM links WHERE status = 'ok'"):
+            if nid not in self.page_ids:
+                pairs[target].add(nid)
+        # Going down the ranking, drop self-links and what is not a (listed) note, until nothing further
+        # down can enter the list (a count only ever shrinks when corrected).
+        ranked = sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        counts: dict[str, int] = {}
+        for chunk in _chunks(ranked, MOST_LINKED * 2):
+            by_path = dict(chunk)
+            for nid, path in self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({_marks(len(by_path))})",
+                                               list(by_path)):
                 if nid not in self.page_ids:
-                    pairs[target].add(nid)
-            # the few that count: drop self-links and targets that are not (listable) notes
-            ranked = sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-            counts = {}
-            for chunk in _chunks(ranked, MOST_LINKED * 2):
-                paths = {p: s for p, s in chunk}
-                rows = self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({_marks(len(paths))})",
-                                         list(paths)).fetchall()
-                for nid, path in rows:
-                    if nid not in self.page_ids:
-                        n = len(paths[path] - {nid})
-                        if n:
-                            counts[path] = n
-                if len(counts) >= MOST_LINKED and chunk and len(chunk[-1][1]) < sorted(counts.values())[-MOST_LINKED]:
-                    break  # nothing further down can reach the list any more
+                    n = len(by_path[path] - {nid})
+                    if n:
+                        counts[path] = n
+            if len(counts) >= MOST_LINKED and len(chunk[-1][1]) < sorted(counts.values())[-MOST_LINKED]:
+                break
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MOST_LINKED]
 
     def nested_totals(self) -> dict[str, int]:
@@ -768,21 +805,22 @@ def _tag_infos(counts: Counter) -> dict[str, TagInfo]:
 
 # ----------------------------------------------------------------------------------- links
 
-# What a wikilink target or alias cannot hold (as in vaulttool.core.resolve.link_to).
-_WIKI_TARGET_BAD = re.compile(r"[#|^\[\]\n\r\\]|%%|^\s|\s$")
+# What a wikilink target or alias cannot hold (as vaulttool.core.resolve.link_to has it).
+_WIKI_TARGET_BAD = re.compile(r"[#|^:\[\]\n\r\\]|%%|^\s|\s$")
+_NOTHING = Resolver()
 _WIKI_ALIAS_BAD = re.compile(r"[\[\]|\n\r\\<>]|%%")
 
 
 class _Links:
     """The links pages write (the ``link`` callable of ``vaulttool.render``).
 
-    To a note: :func:`link_to`, computed once per (note, text) as seen from the vault root and reused
-    from every page whose folder cannot shadow it: a wikilink ``[[x]]`` written in folder ``F`` is first
-    looked up as ``F/x``, and only pages and files inside the pages folder can live there. The
-    resolver holds just the files sharing a name with a linked note (every file on a full build).
+    To a note: :func:`link_to`, computed once per (note, text): a wikilink is looked up from the vault
+    root, never beside the page writing it (``vaulttool.core.resolve``), so it reads the same on every
+    page; a note no wikilink can name gets a Markdown link relative to each page. The resolver holds
+    just the files sharing a name with a linked note (every file on a full build).
 
-    To a page: its full path (``[[_index/tags/ai|ai]]``), which nothing outside the pages folder can
-    shadow; ``/``-prefixed when a path inside the pages folder would."""
+    To a page: ``[[<pages folder>/path|text]]``, or with ``link_style = "markdown"`` a link relative to
+    the writing page, always starting ``./`` or ``../``: neither depends on any other file."""
 
     def __init__(self, build: _Build, expected: dict, full: bool):
         self.build = build
@@ -791,16 +829,11 @@ class _Links:
         self.expected = expected
         self.resolver = Resolver()
         self.loaded: set[str] = set()
-        self.cache: dict[tuple[str, str, str | None], str] = {}
+        self.cache: dict[tuple[str, str, str | None], str] = {}  # (target, folder, text) -> link
         self.base: dict[tuple[str, str | None], tuple[str | None, str]] = {}
         self._files: dict[str, list[str]] | None = None
         self._pages: dict[str, list[str]] | None = None
         files = build.store.files()
-        inside = [*expected, *(f for f in files if f.startswith(self.prefix))]
-        self.inside_keys = {_pk(p) for p in inside}  # what a link written inside the pages folder may hit
-        # Can a page's full path be shadowed at all? Only by a path holding the pages folder twice.
-        nested, n = "/" + _fold(build.layout.folder) + "/", len(self.prefix)
-        self.shadows_pages = any(("/" + k[n:]).find(nested) >= 0 for k in self.inside_keys)
         self.everything = False
         if full and self.wiki:
             for p in (*build.all_paths_cached(), *files, *expected):
@@ -839,40 +872,40 @@ class _Links:
 
     # -- links ------------------------------------------------------------------------------
     def __call__(self, target: str, from_path: str, text: str | None) -> str:
-        folder = from_path.rpartition("/")[0]
-        key = (target, folder, text)
+        key = (target, from_path.rpartition("/")[0], text)  # a link depends on the page's folder only
         hit = self.cache.get(key)
         if hit is None:
-            hit = self.cache[key] = self.make(target, from_path, folder, text)
+            hit = self.cache[key] = self.compute(target, from_path, key[1], text)
         return hit
 
-    def make(self, target: str, from_path: str, folder: str, text: str | None) -> str:
+    def compute(self, target: str, from_path: str, folder: str, text: str | None) -> str:
         if target.startswith(self.prefix):
-            return self.page_link(target, from_path, folder, text)
+            return self.page_link(target, from_path, text)
         if not self.wiki:
-            return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)
+            return self.markdown(target, from_path, text)
         base = self.base.get((target, text))
         if base is None:
-            self.ensure(target)
-            link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
-            base = self.base[(target, text)] = (link[2:-2].partition("|")[0] if link.startswith("[[") else None,
-                                                 link)
+            base = self.base[(target, text)] = self.note_base(target, text)
         form, link = base
-        if form is None:
-            # No wikilink reaches it from the root, so none does from a folder (a folder only adds a
-            # place to look first): the Markdown form, relative to this page.
-            return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)
-        if form.startswith("/") or _pk(f"{folder}/{form}") not in self.inside_keys:
-            return link
-        return link_to(target, self.resolver, style="wikilink", from_path=from_path, text=text)
+        if form is None:  # no wikilink can reach it: the Markdown form, relative to this page
+            return self.markdown(target, from_path, text)
+        return link
 
-    def page_link(self, target: str, from_path: str, folder: str, text: str | None) -> str:
+    def note_base(self, target: str, text: str | None) -> tuple[str | None, str]:
+        """A note's wikilink as written at the vault root, and its target form (None: not a wikilink)."""
+        self.ensure(target)
+        link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
+        return (link[2:-2].partition("|")[0] if link.startswith("[[") else None), link
+
+    def page_link(self, target: str, from_path: str, text: str | None) -> str:
         if self.wiki and (text is None or not _WIKI_ALIAS_BAD.search(text)):
-            full = target[:-3]
+            full = target[:-3]  # a path from the vault root, where wikilinks are looked up first
             alias = text.strip() if text is not None else ""
-            form = full
-            if self.shadows_pages and folder and _pk(f"{folder}/{full}") in self.inside_keys:
-                form = "/" + full
-            if not _WIKI_TARGET_BAD.search(form):
-                return f"[[{form}|{alias}]]" if alias and alias != form else f"[[{form}]]"
-        return link_to(target, self.resolver, style="markdown", from_path=from_path, text=text)
+            if not _WIKI_TARGET_BAD.search(full):
+                return f"[[{full}|{alias}]]" if alias and alias != full else f"[[{full}]]"
+        return self.markdown(target, from_path, text)
+
+    def markdown(self, target: str, from_path: str, text: str | None) -> str:
+        # Relative to the page, always with "./" or "../" (link_to adds "./" when the resolver, kept
+        # empty here, finds nothing at the bare path): it reads the same whatever else is in the vault.
+        return link_to(target, _NOTHING, style="markdown", from_path=from_path, text=text)

@@ -106,8 +106,11 @@ class Run:
         return self.tagger.analyse(info.title, info.description, info.body)
 
     def prepare_one(self, rel: str) -> Prepared:
-        return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
-                            explicit=self.explicit, restored=self.restored)
+        try:
+            return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
+                                explicit=self.explicit, restored=self.restored)
+        except Exception as exc:  # a bug on one note must not stop the run: name it, go on
+            return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
 
     def read_all(self, rels: list[str]) -> None:
         """Read, analyse and index ``rels`` (in worker processes when there are many)."""
@@ -203,6 +206,9 @@ class Run:
             except NoteError as err:
                 self.fail(err)
                 continue
+            except Exception as exc:  # a bug on one clip must not stop the run: name it, go on
+                self.fail(NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}"))
+                continue
             if one is not None:
                 staged.append(one)
         if not staged:
@@ -219,9 +225,9 @@ class Run:
                 continue
             self.summary.normalised += 1
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
-            self._reindex_written(one.loaded, target, one.data)
+            self._reindex_written(one.loaded, target, one.data, one.st)
 
-    def _reindex_written(self, loaded: Loaded, target: str, data: bytes) -> None:
+    def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st) -> None:
         from vaulttool.core.textio import decode
         from vaulttool.vaultio import digest
 
@@ -229,7 +235,6 @@ class Run:
             indexing.remove(self.store, loaded.rel, self.changes)
             self.changes.removed.pop(loaded.rel, None)
             self.changes.added.discard(loaded.rel)
-        st = self.vault.abs(target).stat()
         text = decode(data).text
         info = read_note(target, text)
         analysis = self.analyse_note(info)
@@ -257,7 +262,9 @@ class Run:
         wait = quiet - (time.time() - newest)
         if wait > 0:
             self.reporter.event("info", "", f"waiting {wait:.1f} s for clips changed just now to settle")
-            time.sleep(wait)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and not self.stop():
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         keep = []
         for p in self.pending:
             if p.loaded is None:
