@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 import threading
 import unicodedata
 from math import log
@@ -73,18 +74,23 @@ def load_jieba(userdict: str | None = None) -> dict:
 
 def _pos_table(dt) -> dict[str, str]:
     """``{word: POS}`` from jieba's dictionary file (``word freq tag`` lines), as ``jieba.posseg`` reads
-    it, without importing ``jieba.posseg``."""
+    it, without importing ``jieba.posseg``. Read a megabyte at a time (the peak memory stays low), each
+    chunk split at once; the tags are interned (a few dozen strings, not one per word)."""
+    table: dict[str, str] = {}
     with dt.get_dict_file() as fh:
-        text = fh.read().decode("utf-8")
-    fields = text.split()
-    words, freqs, tags = fields[0::3], fields[1::3], fields[2::3]
-    if len(fields) % 3 == 0 and all(map(str.isdigit, freqs)) and all(map(str.isalpha, tags)):
-        return dict(zip(words, tags))
-    table = {}  # not three fields on every line: the slow, line by line way
-    for line in text.splitlines():
-        parts = line.strip().split(" ")
-        if len(parts) == 3:
-            table[parts[0]] = parts[2]
+        while True:
+            lines = fh.readlines(1 << 20)
+            if not lines:
+                break
+            fields = b"".join(lines).decode("utf-8").split()
+            tags = fields[2::3]
+            if len(fields) == 3 * len(lines) and all(map(str.isdigit, fields[1::3])) and all(map(str.isalpha, tags)):
+                table.update(zip(fields[0::3], map(sys.intern, tags)))
+                continue
+            for line in lines:  # blank lines or not three fields: line by line, as jieba.posseg does
+                parts = line.decode("utf-8").strip().split(" ")
+                if len(parts) == 3:
+                    table[parts[0]] = sys.intern(parts[2])
     return table
 
 
@@ -97,26 +103,31 @@ def load_idf() -> tuple[dict[str, float], float]:
             idf: dict[str, float] = {}
             if spec and spec.origin:
                 path = os.path.join(os.path.dirname(spec.origin), "analyse", "idf.txt")
+                values: dict[str, float] = {}  # one float per distinct value (a few thousand)
                 with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-                fields = text.split()
-                if len(fields) % 2 == 0 and len(fields) == 2 * (text.count("\n") + (not text.endswith("\n"))):
-                    idf = dict(zip(fields[0::2], map(float, fields[1::2])))
-                else:  # blank or odd lines: the careful way
-                    for line in text.splitlines():
-                        word, _, value = line.partition(" ")
-                        if value:
-                            idf[word] = float(value)
-            values = sorted(idf.values())
-            _IDF.update(idf=idf, median=values[len(values) // 2] if values else 12.0)
+                    while True:
+                        lines = fh.readlines(1 << 20)
+                        if not lines:
+                            break
+                        fields = "".join(lines).split()
+                        if len(fields) == 2 * len(lines):
+                            numbers = fields[1::2]
+                            for text in set(numbers).difference(values):
+                                values[text] = float(text)
+                            idf.update(zip(fields[0::2], map(values.__getitem__, numbers)))
+                            continue
+                        for line in lines:  # blank or odd lines: the careful way
+                            word, _, value = line.rstrip("\n").partition(" ")
+                            if value:
+                                idf[word] = float(value)
+            ordered = sorted(idf.values())
+            _IDF.update(idf=idf, median=ordered[len(ordered) // 2] if ordered else 12.0)
         return _IDF["idf"], _IDF["median"]
-
-
 # ----------------------------------------------------------------------------- Chinese words
 
 # jieba.cut's blocks (``re_han_default``) less a-z, A-Z, 0-9: those always belong to an English term here.
 _BLOCK_CHARS = "\u4e00-\u9fd5+#&._%\\-"
-_CACHE_MAX = 200_000  # entries of each cache before it is emptied (a vault's vocabulary fits)
+_CACHE_MAX = 40_000  # entries of each cache before it is emptied (≈ 5 MB; a vault's common words fit)
 _PREFIX = object()  # in the cache of log-frequencies: a prefix of dictionary words, not a word itself
 
 

@@ -17,6 +17,7 @@ jieba is imported and its dictionary loaded on first use, once per process (see
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import Counter
 from typing import Iterable, Mapping
 
@@ -92,7 +93,7 @@ _BREAK = 2  # punctuation: ends the run
 _SENTENCE = 3  # punctuation that ends a sentence (or a line)
 _BLANK = 4  # blanks within a line: nothing
 _NO_LEAD = 1 << 62  # "the lead never ended" (an index no list reaches)
-_MEMO_MAX = 200_000  # word forms remembered by a Tagger before it starts afresh
+_MEMO_MAX = 40_000  # word forms remembered by a Tagger before it starts afresh (≈ 10 MB)
 _SENTENCE_MARK = seg.SENTENCE_MARK
 
 
@@ -108,7 +109,6 @@ class Tagger:
         self._generation = -1
         self._han: dict[str, tuple] = {}
         self._latin: dict[str, tuple] = {}
-        self._cmp_keys: dict[str, str] = {}
         # What choose() computed: the vault's IDF by document frequency (for one vault size) and tags.
         self._local_n = -1
         self._local: dict[int, float] = {}
@@ -147,9 +147,9 @@ class Tagger:
         once per form and kept for the next notes.
         """
         j = self._j()
-        if self._generation != j["generation"] or len(self._han) > _MEMO_MAX or len(self._latin) > _MEMO_MAX:
+        if self._generation != j["generation"] or max(len(self._han), len(self._latin)) > _MEMO_MAX:
             self._generation = j["generation"]
-            self._han, self._latin, self._cmp_keys = {}, {}, {}
+            self._han, self._latin = {}, {}
         words_of = j["cut"].words
         split = seg.SPLIT.split
         sentence_mark = _SENTENCE_MARK.search
@@ -238,11 +238,11 @@ class Tagger:
                     chunks = ((words[:k], True), (words[k:], False))
                 else:
                     chunks = ((words, in_lead),)
-                for words, chunk_lead in chunks:
+                for chunk, chunk_lead in chunks:
                     if in_lead and not chunk_lead:
                         in_lead = False
                         mark = len(seq)
-                    for w in words:
+                    for w in chunk:
                         info = han_get(w)
                         if info is None:
                             info = han_info(w)
@@ -379,7 +379,7 @@ class Tagger:
         """
         n = len(seq)
         max_len = self.config.topic_max_len
-        cmp_keys = self._cmp_keys
+        is_nfkc = unicodedata.is_normalized
         for i in range(n - 1):
             first = seq[i]
             if first is None or not first[2]:
@@ -409,9 +409,12 @@ class Tagger:
                 if english < size and len(form) > max_len:
                     break
                 if len(form) >= 3:
-                    key = cmp_keys.get(form)
-                    if key is None:
-                        key = cmp_keys[form] = form.lower() if form.isascii() else tag_key(form)
+                    if form.isascii():
+                        key = form.lower()
+                    elif is_nfkc("NFKC", form) and form.casefold() == form:
+                        key = form  # = tag_key(form), without normalising twice
+                    else:
+                        key = tag_key(form)
                     keys.append(key)
                     forms.append(form)
                     classes.append("cmp")
