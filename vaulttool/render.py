@@ -121,29 +121,30 @@ class _Page:
         return " · ".join(parts)
 
 
-def _entry_line(p: _Page, e: Entry, *, tags: bool = True, description: bool = True) -> str:
-    parts = [p.to(e.path, e.title)]
+def _entry_line(p: _Page, e: Entry) -> str:
+    link, here, tag_page = p.link, p.path, p.layout.tag
+    line = "- " + link(e.path, here, e.title)
     if e.site:
-        parts.append(escape(e.site, 60))
-    if tags and e.tags:
-        parts.append(", ".join(p.to(p.layout.tag(k), spelling) for k, spelling in e.tags))
-    line = "- " + " · ".join(parts)
-    if description and e.description:
+        line += " · " + escape(e.site, 60)
+    if e.tags:
+        line += " · " + ", ".join([link(tag_page(k), here, spelling) for k, spelling in e.tags])
+    if e.description:
         line += " — " + escape(e.description, 160)
     return line
 
 
 def _by_day(p: _Page, entries: Sequence[Entry]) -> None:
     day: object = ()
+    lines = p.lines
     for e in newest_first(entries):
-        d = day_of(e.created)
+        d = e.created[:10] if e.created else None
         if d != day:
             if day != ():
-                p.add("")
-            p.add(f"## {escape(d) if d else 'No date'}", "")
+                lines.append("")
+            lines += (f"## {escape(d) if d else 'No date'}", "")
             day = d
-        p.add(_entry_line(p, e))
-    p.add("")
+        lines.append(_entry_line(p, e))
+    lines.append("")
 
 
 # ---------------------------------------------------------------------------------------- index
@@ -193,13 +194,13 @@ def _segments(spelling: str, key: str) -> list[str]:
 
 
 def render_tags(layout: Layout, link: Linker, tags: Sequence[TagInfo], nested_totals: dict[str, int],
-                note_count: int, top: int = 20) -> str:
+                top: int = 20) -> str:
     """``Tags.md``: the most used tags, then every tag as a tree (``ai/llm`` under ``ai``).
 
     ``nested_totals``: for each key that has nested tags below it (a tag or only a folder of tags),
     the number of notes with it or any tag below it."""
     p = _Page(layout, link, layout.tags, "tags", "Tags")
-    p.add(f"{_n(len(tags), 'tag')} on {_n(note_count, 'note')}.", "")
+    p.add(f"{_n(len(tags), 'tag')}: the most used, then all of them with tags nested below their parent.", "")
     if tags:
         p.add("## Most used", "")
         ranked = sorted(tags, key=lambda t: (-t.count, t.key))[:top]

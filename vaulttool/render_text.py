@@ -18,34 +18,48 @@ PAGE_KEY = "generated_page"
 
 # Everything that could start markup in Obsidian or on GitHub: emphasis, code, links, wikilinks,
 # embeds, HTML and entities, tags, tables, highlights, strike-through, math, comments, block ids.
-_ESCAPES = {ord(c): "\\" + c for c in "\\`*_[]<>#|&~=$%^!{}"}
+_SPECIAL = re.compile(r"[\\`*_\[\]<>#|&~=$%^!{}]")
 # Line breaks, other control characters and invisible direction marks become spaces.
-_ESCAPES.update({c: " " for c in (*range(0x20), *range(0x7f, 0xa0), 0x2028, 0x2029, 0x200e, 0x200f,
-                                  *range(0x202a, 0x202f), *range(0x2066, 0x206a))})
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_START = re.compile(r"^(?:([-+])|(\d+)([.)]))(?=\s|$)")
 
 
-@lru_cache(maxsize=131072)
+def _one_line(text: str) -> str:
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub(" ", text)
+    return " ".join(text.split())
+
+
+def _backslash(m: re.Match) -> str:
+    return "\\" + m.group()
+
+
 def escape(text: str, limit: int | None = None) -> str:
     """``text`` on one line, shortened to ``limit`` characters, with every Markdown, Obsidian and
     HTML special character backslash-escaped, so that it renders as the text it is."""
+    return _escape_short(text, limit) if len(text) <= 80 else _escape(text, limit)
+
+
+@lru_cache(maxsize=65536)
+def _escape_short(text: str, limit: int | None) -> str:  # tags, sites, dates, titles: seen again and again
+    return _escape(text, limit)
+
+
+def _escape(text: str, limit: int | None) -> str:
     if limit is not None and len(text) > 4 * limit:
         # only the start is shown: tidy a prefix (long enough unless it is mostly white space)
-        head = " ".join(text[: 4 * limit].translate(_SPACE_ONLY).split())
-        text = head if len(head) > limit else " ".join(text.translate(_SPACE_ONLY).split())
+        head = _one_line(text[: 4 * limit])
+        text = head if len(head) > limit else _one_line(text)
     else:
-        text = " ".join(text.translate(_SPACE_ONLY).split())
+        text = _one_line(text)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    text = text.translate(_ESCAPES)
+    text = _SPECIAL.sub(_backslash, text)
     if text[:1] in "+-0123456789":
         m = _LINE_START.match(text)
         if m:  # "- x", "+ x", "1. x", "1) x" would start a list wherever this text starts a line
             text = (f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}") + text[m.end():]
     return text
-
-
-_SPACE_ONLY = {k: v for k, v in _ESCAPES.items() if v == " "}
 
 
 def yaml_str(s: str) -> str:

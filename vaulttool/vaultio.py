@@ -232,14 +232,17 @@ class Vault:
     def discard(tmp: Path) -> None:
         _unlink(tmp)
 
-    def rename(self, rel: str, new_rel: str) -> None:
-        """Rename a note inside the vault without ever replacing an existing file."""
+    def rename(self, rel: str, new_rel: str, *, durable: bool = True) -> None:
+        """Rename a note inside the vault without ever replacing an existing file. ``durable=False``
+        leaves the directory fsync to the file system's own journal (batches: the rename journal in
+        ``.vaulttool/`` completes a rename a crash interrupted)."""
         src, dst = self.abs(rel), self.abs(new_rel)
         dst.parent.mkdir(parents=True, exist_ok=True)
         if os.path.lexists(dst) and not _same_file(src, dst):
             raise NoteError(new_rel, "already exists: rename skipped")
         os.rename(src, dst)
-        _fsync_dir(dst.parent)
+        if durable:
+            _fsync_dir(dst.parent)
 
     def delete_page(self, rel: str) -> None:
         _unlink(self.abs(rel))

@@ -63,6 +63,27 @@ class VaultContext:
         self._n_docs = 0
         self._run_urls: dict[str, tuple[str, list[str]]] = {}  # url_key -> first clip finished this run
         self._run_topics: Counter[str] = Counter()
+        # clips of this run not yet in the index count in document frequencies (each URL once)
+        self._pending_df: Counter[str] = Counter()
+        self._pending_docs = 0
+        self._pending_by_url: dict[str, tuple[str, ...]] = {}
+
+    def add_pending(self, url_key: str | None, terms) -> None:
+        key = url_key or f"\x00{len(self._pending_by_url)}"
+        if key in self._pending_by_url or (url_key and self.store.conn.execute(
+                "SELECT 1 FROM notes WHERE url_key = ? LIMIT 1", (url_key,)).fetchone()):
+            return
+        self._pending_by_url[key] = tuple(terms)
+        self._pending_df.update(set(terms))
+        self._pending_docs += 1
+
+    def written(self, url_key: str | None) -> None:
+        """A pending clip is in the index now: live counts (no preloaded snapshot) must not count it
+        twice."""
+        if self._df is not None or not url_key or url_key not in self._pending_by_url:
+            return
+        self._pending_df.subtract(set(self._pending_by_url.pop(url_key)))
+        self._pending_docs -= 1
 
     def count_topics(self, topics) -> None:
         """Count the topics of the clips about to be normalised, so that whether a topic recurs
@@ -78,8 +99,12 @@ class VaultContext:
 
     def doc_freq(self, terms) -> tuple[Mapping[str, int], int]:
         if self._df is None:
-            return self.store.doc_freq(terms)
-        return {t: self._df[t] for t in terms if t in self._df}, self._n_docs
+            base, n_docs = self.store.doc_freq(terms)
+        else:
+            base, n_docs = {t: self._df[t] for t in terms if t in self._df}, self._n_docs
+        pending = self._pending_df
+        out = {t: base.get(t, 0) + pending[t] for t in terms if base.get(t, 0) + pending[t] > 0}
+        return out, n_docs + self._pending_docs
 
     def duplicate_of(self, url_key: str, path: str):
         earlier = self.store.earliest_with_url(url_key, path)
@@ -152,7 +177,7 @@ def commit_staged(vault: Vault, staged: Staged) -> str:
     target = staged.target
     if target != loaded.rel:
         try:
-            vault.rename(loaded.rel, target)
+            vault.rename(loaded.rel, target, durable=False)
         except (NoteError, OSError) as exc:
             draft.messages.append(f"normalised in place; not renamed: {exc}")
             target = loaded.rel

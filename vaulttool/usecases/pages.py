@@ -72,13 +72,18 @@ from vaulttool.vaultio import digest
 __all__ = ["rebuild_pages", "RENDER_VERSION"]
 
 # Bump when the rendered output changes: the next build is then a full one.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 RECENT = 20  # notes on Index.md when it links to month pages
 MOST_LINKED = 50
 CO_TAGS = 10
 _CHUNK = 500
 _SETTINGS_KEY = "pages"  # meta: what the pages were built with
 _STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
+
+# Notes not listed, whose links do not count: pages of a former pages folder (front matter with
+# generated_by) and the copies a sync tool made of a note edited in two places (listed as conflicts).
+_HIDDEN = ("page", "conflict")
+_HIDDEN_SQL = "('page', 'conflict')"
 
 _nk = lru_cache(maxsize=262144)(name_key)
 
@@ -93,6 +98,22 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+class _Plain:
+    """The index's connection, answering with plain tuples (lighter than ``sqlite3.Row`` by far when
+    reading every tag or link of a large vault) and with repeated strings shared."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.raw = conn
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        cur = self.raw.cursor()
+        cur.row_factory = None
+        return cur.execute(sql, params)
+
+    def executemany(self, sql: str, rows) -> None:
+        self.raw.executemany(sql, rows)
+
+
 def _ancestors(key: str) -> list[str]:
     parts = key.split("/")
     return ["/".join(parts[:i]) for i in range(1, len(parts))]
@@ -103,29 +124,29 @@ def rebuild_pages(session, changes: Changes, reporter: Reporter, summary: Summar
                   conflicts: list[tuple[str, str]] | None = None) -> None:
     """Bring the generated pages up to date after ``changes`` (all of them when ``full`` or
     ``changes.full``). ``walk_pages``: the ``*.md`` files found under the pages folder with their stat.
-    ``conflicts``: (sync-conflict copy, original) pairs to list on ``Duplicates.md`` (the section shows
-    what the latest call gave)."""
-    _Build(session, reporter, summary, walk_pages, conflicts or []).run(changes, full)
+    ``conflicts``: (sync-conflict copy, original) pairs to list on ``Duplicates.md``; ``None`` (a caller
+    that did not look for them) keeps the ones the last build listed."""
+    _Build(session, reporter, summary, walk_pages, conflicts).run(changes, full)
 
 
 class _Build:
     def __init__(self, session, reporter: Reporter, summary: Summary, walk_pages, conflicts):
         self.vault = session.vault
         self.store = session.store
-        self.conn = session.store.conn
+        self.conn = _Plain(session.store.conn)
         cfg = self.vault.config
         self.layout = Layout(cfg.pages_folder)
         self.prefix = cfg.pages_folder + "/"
         self.style = cfg.link_style
         self.limit = cfg.index_page_limit
         self.walk_pages = walk_pages
-        self.conflicts = sorted({(str(a), str(b)) for a, b in conflicts})
+        self.conflicts = None if conflicts is None else sorted({(str(a), str(b)) for a, b in conflicts})
         self.reporter = reporter
         self.summary = summary
         self.entries: dict[int, Entry] = {}
         self.id_of: dict[str, int] = {}
-        self.page_ids: set[int] = set()
-        self.page_notes: set[str] = set()
+        self.hidden_ids: set[int] = set()
+        self.hidden_notes: set[str] = set()
         self.tag_rows: list[tuple[int, str, str]] | None = None  # every tag row (full builds)
         self.broken_ids: set[int] | None = None  # notes with links to nothing, when Backlinks.md is built
 
@@ -146,7 +167,10 @@ class _Build:
                 state = json.loads(self.meta(_STATE_KEY) or "null")
             except ValueError:
                 state = None
-        self.conflicts_changed = state is None or [tuple(c) for c in state.get("conflicts", [])] != self.conflicts
+        shown = [tuple(c) for c in (state or {}).get("conflicts", [])]
+        if self.conflicts is None:
+            self.conflicts = shown
+        self.conflicts_changed = state is None or shown != self.conflicts
         old_pages = self.store.page_hashes()
         plan = None
         if not (full or changes.full or state is None):
@@ -181,7 +205,7 @@ class _Build:
         else:
             broken_sources = sorted(self.entries[i].path for i in self.broken_ids)
         new_state = {"spellings": {k: t.spelling for k, t in sorted(self.tags.items())},
-                     "page_notes": sorted(self.page_notes), "conflicts": [list(c) for c in self.conflicts],
+                     "hidden_notes": sorted(self.hidden_notes), "conflicts": [list(c) for c in self.conflicts],
                      "broken_sources": broken_sources}
         if new_state != state:
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
@@ -193,21 +217,21 @@ class _Build:
     def facts_full(self) -> None:
         """Everything about the vault the pages summarise, read afresh."""
         c = self.conn
-        rows = c.execute("SELECT id, path FROM notes WHERE kind = 'page'").fetchall()
-        self.page_ids = {i for i, _ in rows}
-        self.page_notes = {p for _, p in rows}
+        rows = c.execute(f"SELECT id, path FROM notes WHERE kind IN {_HIDDEN_SQL}").fetchall()
+        self.hidden_ids = {i for i, _ in rows}
+        self.hidden_notes = {p for _, p in rows}
         self.set_months(dict(c.execute(
-            "SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind != 'page' GROUP BY 1")))
-        tag_rows = c.execute("SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos").fetchall()
-        if self.page_ids:
-            tag_rows = [r for r in tag_rows if r[0] not in self.page_ids]
+            f"SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind NOT IN {_HIDDEN_SQL} GROUP BY 1")))
+        shared: dict[str, str] = {}
+        tag_rows = [(nid, shared.setdefault(key, key), shared.setdefault(tag, tag)) for nid, key, tag in c.execute(
+            "SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos") if nid not in self.hidden_ids]
         self.tag_rows = tag_rows
         self.set_tags(_tag_infos(Counter((k, t) for _, k, t in tag_rows)))
         self.all_paths = set(self.store.paths())
         self.linked: set[str] = {r[0] for r in c.execute(
             "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
-            " WHERE l.status = 'ok' AND s.kind != 'page' AND s.path != l.resolved")}
-        self.linked &= self.all_paths - self.page_notes
+            f" WHERE l.status = 'ok' AND s.kind NOT IN {_HIDDEN_SQL} AND s.path != l.resolved")}
+        self.linked &= self.all_paths - self.hidden_notes
 
     def set_months(self, months: dict[str | None, int]) -> None:
         self.months = {m: n for m, n in months.items() if n > 0}
@@ -264,7 +288,7 @@ class _Build:
             months = Counter(dict(self.conn.execute(sql.format("INDEXED BY notes_created"))))
         except sqlite3.OperationalError:
             months = Counter(dict(self.conn.execute(sql.format(""))))
-        for chunk in _chunks(self.page_ids):
+        for chunk in _chunks(self.hidden_ids):
             for (created,) in self.conn.execute(f"SELECT created FROM notes WHERE id IN ({_marks(len(chunk))})", chunk):
                 months[month_of(created)] -= 1
         return dict(months)
@@ -274,7 +298,7 @@ class _Build:
         for chunk in _chunks(keys):
             for nid, key, tag in self.conn.execute(
                     f"SELECT note_id, key, tag FROM note_tags WHERE key IN ({_marks(len(chunk))})", chunk):
-                if nid not in self.page_ids:
+                if nid not in self.hidden_ids:
                     counts[(key, tag)] += 1
         return _tag_infos(counts)
 
@@ -284,13 +308,13 @@ class _Build:
         for chunk in _chunks(paths):
             q = _marks(len(chunk))
             found = {r[0] for r in self.conn.execute(
-                f"SELECT path FROM notes WHERE kind != 'page' AND path IN ({q})", chunk)}
+                f"SELECT path FROM notes WHERE kind NOT IN {_HIDDEN_SQL} AND path IN ({q})", chunk)}
             if not found:
                 continue
             for target, nid, source in self.conn.execute(
                     "SELECT l.resolved, l.note_id, s.path FROM links l JOIN notes s ON s.id = l.note_id"
                     f" WHERE l.status = 'ok' AND l.resolved IN ({q})", chunk):
-                if target in found and source != target and nid not in self.page_ids:
+                if target in found and source != target and nid not in self.hidden_ids:
                     out.add(target)
         return out
 
@@ -301,10 +325,10 @@ class _Build:
         old = {p: changes.before.get(p) or changes.removed.get(p) for p in changed}
         now = self.note_facts(changed)
         # notes of kind page (excluded everywhere)
-        self.page_notes = set(state.get("page_notes", [])) - changed
-        self.page_notes |= {p for p, f in now.items() if f["kind"] == "page"}
-        for chunk in _chunks(self.page_notes):
-            self.page_ids.update(r[0] for r in c.execute(
+        self.hidden_notes = set(state.get("hidden_notes", [])) - changed
+        self.hidden_notes |= {p for p, f in now.items() if f["kind"] in _HIDDEN}
+        for chunk in _chunks(self.hidden_notes):
+            self.hidden_ids.update(r[0] for r in c.execute(
                 f"SELECT id FROM notes WHERE path IN ({_marks(len(chunk))})", chunk))
         self.set_months(self.month_counts())
         # tags: counts of every key from the index on keys; spellings kept from last time except for
@@ -312,7 +336,7 @@ class _Build:
         facts = [f for f in (*old.values(), *now.values()) if f]
         touched = {tag_key(t) for f in facts for t in f["tags"]}
         counts = Counter(dict(c.execute("SELECT key, count(*) FROM note_tags GROUP BY key")))
-        for chunk in _chunks(self.page_ids):
+        for chunk in _chunks(self.hidden_ids):
             counts.subtract(dict(c.execute(
                 f"SELECT key, count(*) FROM note_tags WHERE note_id IN ({_marks(len(chunk))}) GROUP BY key", chunk)))
         counts = {k: n for k, n in counts.items() if n > 0}
@@ -338,7 +362,8 @@ class _Build:
         page_delta = set(expected) ^ set(old_pages)
         files = changes.files_added | changes.files_removed
         appeared = {p for p in changed if (old[p] is None) != (p not in now)}
-        names = {_nk(p) for p in appeared} | {_nk(f) for f in files} | {_nk(x) for x in page_delta}
+        names = ({_nk(p) for p in appeared} | {_nk(f) for f in files}
+                 | {_nk(x) for x in page_delta if not x.startswith(bl_prefix)})
         same_name: set[str] = set()
         for chunk in _chunks(names):
             same_name.update(r[0] for r in c.execute(
@@ -383,13 +408,13 @@ class _Build:
         lay, c = self.layout, self.conn
         if changes.link_targets or any(p.startswith(f"{lay.folder}/backlinks/") for p in set(expected) ^ set(old_pages)):
             return True
-        was_page = set(state.get("page_notes", []))
+        was_hidden = set(state.get("hidden_notes", []))
         moved: set[str] = set()  # notes whose number of notes linking to them may have changed
         for p in changed:
             before = set(old[p]["targets"]) if old[p] else set()
             after = now[p]["targets"] if p in now else set()
-            is_page = p in now and now[p]["kind"] == "page"
-            moved |= (before | after) if (p in was_page) != is_page else (before ^ after)
+            is_hidden = p in now and now[p]["kind"] in _HIDDEN
+            moved |= (before | after) if (p in was_hidden) != is_hidden else (before ^ after)
         shown = changed | set(same)
         for p in moved | shown:
             page = lay.note_backlinks(p)
@@ -421,13 +446,13 @@ class _Build:
             f = now.get(p)
             if f and f["url_key"]:
                 urls.add(f["url_key"])
-                if f["kind"] != "page":
+                if f["kind"] not in _HIDDEN:
                     before[f["url_key"]] -= 1
         urls.update(f["url_key"] for f in same_name.values() if f["url_key"])
         for chunk in _chunks(urls):
             for u, n in self.conn.execute(
                     f"SELECT url_key, count(*) FROM notes WHERE url_key IN ({_marks(len(chunk))})"
-                    " AND kind != 'page' GROUP BY url_key", chunk):
+                    f" AND kind NOT IN {_HIDDEN_SQL} GROUP BY url_key", chunk):
                 if n >= 2 or n + before[u] >= 2:
                     return True
             if any(before[u] >= 2 for u in chunk):  # a URL no note has now had that many before
@@ -443,7 +468,7 @@ class _Build:
         paths = self.all_paths_cached()
         linked = {r[0] for r in self.conn.execute(
             "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
-            " WHERE l.status = 'ok' AND s.kind != 'page' AND s.path != l.resolved")} & (paths - self.page_notes)
+            f" WHERE l.status = 'ok' AND s.kind NOT IN {_HIDDEN_SQL} AND s.path != l.resolved")} & (paths - self.hidden_notes)
         by_page = {self.layout.note_backlinks(p): p for p in linked}
         for p in unknown:
             if p in by_page:
@@ -470,7 +495,7 @@ class _Build:
             tag_rows = self.tag_rows if self.tag_rows is not None else c.execute(
                 "SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos").fetchall()
         else:
-            todo = sorted(set(ids) - set(self.entries) - self.page_ids)
+            todo = sorted(set(ids) - set(self.entries) - self.hidden_ids)
             rows, tag_rows = [], []
             for ch in _chunks(todo):
                 q = _marks(len(ch))
@@ -480,7 +505,7 @@ class _Build:
         for nid, key, tag in tag_rows:
             tags[nid].append((key, tag))
         for nid, path, title, created, site in rows:
-            if nid in self.page_ids:
+            if nid in self.hidden_ids:
                 continue
             self.entries[nid] = Entry(path, title, created, site or None, "", tuple(tags.get(nid, ())))
             self.id_of[path] = nid
@@ -490,7 +515,7 @@ class _Build:
         for chunk in _chunks(paths):
             out.update(r[0] for r in self.conn.execute(
                 f"SELECT id FROM notes WHERE path IN ({_marks(len(chunk))})", chunk))
-        return out - self.page_ids
+        return out - self.hidden_ids
 
     def month_ids(self, months: set[str | None], full: bool) -> dict[str | None, list[int]]:
         out: dict[str | None, list[int]] = defaultdict(list)
@@ -504,23 +529,23 @@ class _Build:
             if None in months:
                 rows += self.conn.execute("SELECT id, NULL FROM notes WHERE created IS NULL").fetchall()
         for nid, m in rows:
-            if m in months and nid not in self.page_ids:
+            if m in months and nid not in self.hidden_ids:
                 out[m].append(nid)
         return out
 
     def recent_ids(self) -> list[int]:
         """The newest notes (dated ones by ``created`` then path, then undated ones by path)."""
-        c, want = self.conn, RECENT + len(self.page_ids)
+        c, want = self.conn, RECENT + len(self.hidden_ids)
         row = c.execute("SELECT created FROM notes WHERE created IS NOT NULL ORDER BY created DESC"
                         " LIMIT 1 OFFSET ?", (want - 1,)).fetchone()
         rows = (c.execute("SELECT id, path, created FROM notes WHERE created >= ?", row) if row else
                 c.execute("SELECT id, path, created FROM notes WHERE created IS NOT NULL")).fetchall()
-        rows = sorted((r for r in rows if r[0] not in self.page_ids), key=lambda r: r[1])
+        rows = sorted((r for r in rows if r[0] not in self.hidden_ids), key=lambda r: r[1])
         rows.sort(key=lambda r: r[2], reverse=True)
         out = [r[0] for r in rows[:RECENT]]
         if len(out) < RECENT:
             out += [r[0] for r in c.execute("SELECT id FROM notes WHERE created IS NULL ORDER BY path LIMIT ?",
-                                            (want,)) if r[0] not in self.page_ids][: RECENT - len(out)]
+                                            (want,)) if r[0] not in self.hidden_ids][: RECENT - len(out)]
         return out
 
     # ----------------------------------------------------------------------------- rendering
@@ -557,13 +582,13 @@ class _Build:
                 for chunk in _chunks(kinds["tag"]):
                     q = _marks(len(chunk))
                     for key, nid in c.execute(f"SELECT key, note_id FROM note_tags WHERE key IN ({q})", chunk):
-                        if nid not in self.page_ids:
+                        if nid not in self.hidden_ids:
                             tag_ids[key].append(nid)
-                    page_filter = f" AND a.note_id NOT IN ({_marks(len(self.page_ids))})" if self.page_ids else ""
+                    page_filter = f" AND a.note_id NOT IN ({_marks(len(self.hidden_ids))})" if self.hidden_ids else ""
                     for a, b, n in c.execute(
                             "SELECT a.key, b.key, count(*) FROM note_tags a JOIN note_tags b"
                             f" ON b.note_id = a.note_id AND b.key != a.key WHERE a.key IN ({q}){page_filter}"
-                            " GROUP BY a.key, b.key", [*chunk, *self.page_ids]):
+                            " GROUP BY a.key, b.key", [*chunk, *self.hidden_ids]):
                         co[a][b] = n
                 for key in kinds["tag"]:
                     need.update(tag_ids[key])
@@ -576,13 +601,13 @@ class _Build:
             need |= self.ids_for_paths(p for p, _ in most)
             broken = [r for r in c.execute("SELECT status, target, note_id, line FROM links"
                                            " WHERE status IN ('unresolved', 'ambiguous')")
-                      if r[2] not in self.page_ids]
+                      if r[2] not in self.hidden_ids]
             need.update(r[2] for r in broken)
             self.broken_ids = {r[2] for r in broken}
         if kinds["duplicates"]:
             groups = [r for r in c.execute(
                 "SELECT url_key, id, source FROM notes WHERE url_key IN (SELECT url_key FROM notes"
-                " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.page_ids]
+                " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.hidden_ids]
             need.update(r[1] for r in groups)
         self.load_entries(None if full else need)
         self.links.preload({e.path for e in self.entries.values()} | {p for pair in self.conflicts for p in pair})
@@ -632,7 +657,7 @@ class _Build:
             for target, nid, line, context in self.conn.execute(
                     "SELECT resolved, note_id, line, context FROM links"
                     f" WHERE status = 'ok' AND resolved IN ({_marks(len(chunk))})", chunk):
-                if nid not in self.page_ids:
+                if nid not in self.hidden_ids:
                     sources[target][nid].setdefault(line, context)
             ids = {nid for by in sources.values() for nid in by} | self.ids_for_paths(chunk)
             self.load_entries(ids)
@@ -657,7 +682,7 @@ class _Build:
         """The most-linked notes: (path, number of notes linking to it), most first, then by path."""
         pairs: dict[str, set[int]] = defaultdict(set)
         for target, nid in self.conn.execute("SELECT resolved, note_id FROM links WHERE status = 'ok'"):
-            if nid not in self.page_ids:
+            if nid not in self.hidden_ids:
                 pairs[target].add(nid)
         # Going down the ranking, drop self-links and what is not a (listed) note, until nothing further
         # down can enter the list (a count only ever shrinks when corrected).
@@ -667,7 +692,7 @@ class _Build:
             by_path = dict(chunk)
             for nid, path in self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({_marks(len(by_path))})",
                                                list(by_path)):
-                if nid not in self.page_ids:
+                if nid not in self.hidden_ids:
                     n = len(by_path[path] - {nid})
                     if n:
                         counts[path] = n
@@ -681,14 +706,14 @@ class _Build:
         rows = (((nid, key) for nid, key, _ in self.tag_rows if "/" in key) if self.tag_rows is not None else
                 self.conn.execute("SELECT note_id, key FROM note_tags WHERE key LIKE '%/%'"))
         for nid, key in rows:
-            if nid not in self.page_ids:
+            if nid not in self.hidden_ids:
                 for a in _ancestors(key):
                     below[a].add(nid)
         parents = [k for k in below if k in self.tags]
         for chunk in _chunks(parents):
             for nid, key in self.conn.execute(
                     f"SELECT note_id, key FROM note_tags WHERE key IN ({_marks(len(chunk))})", chunk):
-                if nid not in self.page_ids:
+                if nid not in self.hidden_ids:
                     below[key].add(nid)
         return {k: len(v) for k, v in below.items()}
 
@@ -829,16 +854,22 @@ class _Links:
         self.expected = expected
         self.resolver = Resolver()
         self.loaded: set[str] = set()
-        self.cache: dict[tuple[str, str, str | None], str] = {}  # (target, folder, text) -> link
-        self.base: dict[tuple[str, str | None], tuple[str | None, str]] = {}
+        self.cache: dict[tuple, str] = {}
         self._files: dict[str, list[str]] | None = None
         self._pages: dict[str, list[str]] | None = None
         files = build.store.files()
         self.everything = False
         if full and self.wiki:
-            for p in (*build.all_paths_cached(), *files, *expected):
+            for p in (*build.all_paths_cached(), *files, *self.named_pages()):
                 self.resolver.add(p)
             self.everything = True
+
+    def named_pages(self) -> list[str]:
+        """The pages that can compete with notes for a link by name. Not the backlink pages: each has
+        the name of the note it is about and a longer path, so it is never the shortest file of its
+        name (a page with a hashed name has a name no note has)."""
+        bl = f"{self.build.layout.folder}/backlinks/"
+        return [p for p in self.expected if not p.startswith(bl)]
 
     # -- the resolver's files, by name ------------------------------------------------------
     def preload(self, paths: Iterable[str]) -> None:
@@ -853,7 +884,7 @@ class _Links:
             for f in self.build.store.files():
                 self._files[_nk(f)].append(f)
             self._pages = defaultdict(list)
-            for p in self.expected:
+            for p in self.named_pages():
                 self._pages[_nk(p)].append(p)
         for chunk in _chunks(keys):
             for (path,) in self.build.conn.execute(
@@ -872,38 +903,36 @@ class _Links:
 
     # -- links ------------------------------------------------------------------------------
     def __call__(self, target: str, from_path: str, text: str | None) -> str:
-        key = (target, from_path.rpartition("/")[0], text)  # a link depends on the page's folder only
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = self.compute(target, from_path, key[1], text)
-        return hit
+        if self.wiki:  # the same on every page, unless no wikilink can reach the target
+            key = (target, text)
+            hit = self.cache.get(key)
+            if hit is None:
+                hit = self.cache[key] = (self.page_wikilink(target, text) if target.startswith(self.prefix)
+                                         else self.note_wikilink(target, text))
+            return hit or self.markdown(target, from_path, text)
+        if target.startswith(self.prefix):  # Markdown links to pages: repeated on many pages of a folder
+            key = (target, from_path.rpartition("/")[0], text)
+            hit = self.cache.get(key)
+            if hit is None:
+                hit = self.cache[key] = self.markdown(target, from_path, text)
+            return hit
+        return self.markdown(target, from_path, text)
 
-    def compute(self, target: str, from_path: str, folder: str, text: str | None) -> str:
-        if target.startswith(self.prefix):
-            return self.page_link(target, from_path, text)
-        if not self.wiki:
-            return self.markdown(target, from_path, text)
-        base = self.base.get((target, text))
-        if base is None:
-            base = self.base[(target, text)] = self.note_base(target, text)
-        form, link = base
-        if form is None:  # no wikilink can reach it: the Markdown form, relative to this page
-            return self.markdown(target, from_path, text)
-        return link
-
-    def note_base(self, target: str, text: str | None) -> tuple[str | None, str]:
-        """A note's wikilink as written at the vault root, and its target form (None: not a wikilink)."""
+    def note_wikilink(self, target: str, text: str | None) -> str:
+        """A note's wikilink (looked up from the vault root, so written alike on every page), or ""
+        when no wikilink can carry it."""
         self.ensure(target)
         link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
-        return (link[2:-2].partition("|")[0] if link.startswith("[[") else None), link
+        return link if link.startswith("[[") else ""
 
-    def page_link(self, target: str, from_path: str, text: str | None) -> str:
-        if self.wiki and (text is None or not _WIKI_ALIAS_BAD.search(text)):
-            full = target[:-3]  # a path from the vault root, where wikilinks are looked up first
-            alias = text.strip() if text is not None else ""
-            if not _WIKI_TARGET_BAD.search(full):
-                return f"[[{full}|{alias}]]" if alias and alias != full else f"[[{full}]]"
-        return self.markdown(target, from_path, text)
+    def page_wikilink(self, target: str, text: str | None) -> str:
+        """``[[<pages folder>/path|text]]``: a path from the vault root, where wikilinks are looked up
+        first, so it leads to the page whatever else the vault holds ("" if it cannot be written)."""
+        full = target[:-3]
+        if _WIKI_TARGET_BAD.search(full) or (text is not None and _WIKI_ALIAS_BAD.search(text)):
+            return ""
+        alias = text.strip() if text is not None else ""
+        return f"[[{full}|{alias}]]" if alias and alias != full else f"[[{full}]]"
 
     def markdown(self, target: str, from_path: str, text: str | None) -> str:
         # Relative to the page, always with "./" or "../" (link_to adds "./" when the resolver, kept

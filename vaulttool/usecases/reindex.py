@@ -67,10 +67,15 @@ class CachedTagger:
 
 @dataclass
 class _Pending:
+    """A raw clip waiting for FINISH. It is indexed only once normalised (or, failing that, as it is)."""
+
     rel: str
     loaded: Loaded | None  # None: dropped to bound memory; read and prepared again before FINISH
     draft: core.Draft | None
     created: str = ""
+    url_key: str | None = None
+    terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
 
 PENDING_BUDGET = 16 * 1024 * 1024  # characters of clip text kept in memory between the two phases
@@ -145,16 +150,22 @@ class Run:
             p.info.kind = "conflict"
         if p.draft_error is not None:
             self.fail(p.draft_error)
+        terms = self.tagger.candidate_terms(p.analysis)
         if p.draft is not None:
-            created = str(p.draft.props.get("created") or "")
+            from vaulttool.core.urls import url_key
+
+            draft = p.draft
+            source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
+            item = _Pending(rel, loaded, draft, str(draft.props.get("created") or ""),
+                            url_key(str(source)) if source else None, tuple(terms), tuple(draft.topics))
             if self.kept_chars + len(loaded.decoded.text) <= PENDING_BUDGET:
                 self.kept_chars += len(loaded.decoded.text)
-                self.pending.append(_Pending(rel, loaded, p.draft, created))
             else:
-                self.pending.append(_Pending(rel, None, None, created))
+                item.loaded = item.draft = None
+            self.pending.append(item)
+            return  # indexed once normalised: a clip is never indexed twice in one run
         if unchanged and state["kind"] == "raw-clip" and not self.changes.full:
             return  # a clip left over from an earlier run: already indexed as it is
-        terms = self.tagger.candidate_terms(p.analysis)
         indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes,
                      p.analysis)
         self.summary.indexed += 1
@@ -167,10 +178,8 @@ class Run:
         if len(self.pending) > 50:
             ctx.preload_doc_freq()
         for item in self.pending:
-            if item.draft is not None:
-                ctx.count_topics(item.draft.topics)
-            else:
-                ctx.count_topics(self._topics_of(item.rel))
+            ctx.count_topics(item.topics)
+            ctx.add_pending(item.url_key, item.terms)
         self.pending.sort(key=lambda p: (p.created, p.rel))
         for start in range(0, len(self.pending), BATCH):
             if self.stop():
@@ -205,12 +214,16 @@ class Run:
                 one = stage_result(self.vault, self.originals, loaded, draft)
             except NoteError as err:
                 self.fail(err)
+                self._index_as_is(loaded)
                 continue
             except Exception as exc:  # a bug on one clip must not stop the run: name it, go on
                 self.fail(NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}"))
+                self._index_as_is(loaded)
                 continue
             if one is not None:
                 staged.append(one)
+            else:
+                self._index_as_is(loaded)
         if not staged:
             return
         sync()
@@ -226,6 +239,15 @@ class Run:
             self.summary.normalised += 1
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
             self._reindex_written(one.loaded, target, one.data, one.st)
+            ctx.written(one.draft.url_key)
+
+    def _index_as_is(self, loaded: Loaded) -> None:
+        """A pending clip that was not normalised after all is indexed as it is."""
+        info = read_note(loaded.rel, loaded.decoded.text)
+        analysis = self.analyse_note(info)
+        indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash,
+                     self.tagger.candidate_terms(analysis), self.changes, analysis)
+        self.summary.indexed += 1
 
     def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st) -> None:
         from vaulttool.core.textio import decode
@@ -248,11 +270,6 @@ class Run:
         for path, error in self.store.conn.execute("SELECT path, error FROM notes WHERE error != '' ORDER BY path"):
             if path not in named:
                 self.fail(NoteError(path, f"left untouched: {error}"))
-
-    def _topics_of(self, rel: str) -> list[str]:
-        row = self.store.conn.execute(
-            "SELECT t.topic FROM note_topics t JOIN notes n ON n.id = t.note_id WHERE n.path = ?", (rel,))
-        return [r[0] for r in row]
 
     def _wait_quiet(self) -> None:
         quiet = self.vault.config.watch.quiet
