@@ -7,6 +7,7 @@ holds the bytes that were read. Nothing is ever written outside the vault root.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import hashlib
 import os
@@ -147,33 +148,62 @@ class Vault:
                             out.notes[rel] = st
                     else:
                         out.files.add(rel)
+                elif name.lower().endswith(".md"):
+                    out.problems.append((rel, "not a regular file (a FIFO, socket or device): skipped"))
         return out
 
     # -- reading -----------------------------------------------------------------------------
-    def read(self, rel: str) -> tuple[bytes, os.stat_result]:
-        """The bytes of a note and the stat they belong to. Raises :class:`NoteError`."""
-        path = self.abs(rel)
+    def _open(self, rel: str, path: Path) -> int:
+        """Open a note for reading without blocking (a FIFO swapped in) and without following a
+        symlink out of the vault (one swapped in after the walk). Raises NoteError."""
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
-            fd = os.open(path, os.O_RDONLY)
+            try:
+                fd = os.open(path, flags)
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
+                    raise
+                real = os.path.realpath(path)
+                if not real.startswith(str(self.root) + os.sep):
+                    raise NoteError(rel, "is a symlink to outside the vault: not followed") from None
+                fd = os.open(real, flags)
         except FileNotFoundError:
             raise NoteError(rel, "disappeared before it could be read") from None
-        except IsADirectoryError:
-            raise NoteError(rel, "is a folder, not a note") from None
         except PermissionError:
             raise NoteError(rel, "no permission to read it") from None
         except OSError as exc:
             raise NoteError(rel, f"cannot open: {exc.strerror}") from None
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not statmod.S_ISREG(st.st_mode):
-                raise NoteError(rel, "is not a regular file")
+        st = os.fstat(fd)
+        if not statmod.S_ISREG(st.st_mode):
+            os.close(fd)
+            kind = "a folder" if statmod.S_ISDIR(st.st_mode) else "not a regular file"
+            raise NoteError(rel, f"is {kind}, not a note: skipped")
+        return fd
+
+    def _read_fd(self, fd: int, limit: int) -> bytes:
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+
+    def read(self, rel: str) -> tuple[bytes, os.stat_result]:
+        """The bytes of a note and the stat they belong to. Raises :class:`NoteError`."""
+        fd = self._open(rel, self.abs(rel))
+        try:
+            st = os.fstat(fd)
             limit = self.config.max_file_bytes
             if st.st_size > limit:
                 raise NoteError(rel, f"too large ({st.st_size / 1048576:.1f} MB > max_file_mb "
                                      f"{self.config.max_file_mb:g}): skipped")
-            data = fh.read(limit + 1)
+            data = self._read_fd(fd, limit)
             if len(data) > limit:
                 raise NoteError(rel, f"grew past max_file_mb {self.config.max_file_mb:g} while being read")
+        finally:
+            os.close(fd)
         return data, st
 
     # -- writing -----------------------------------------------------------------------------
@@ -218,10 +248,13 @@ class Vault:
         path = self.abs(rel)
         try:
             try:
-                with open(path, "rb") as fh:
-                    current = fh.read(self.config.max_file_bytes + 1)
-            except OSError:
-                raise ChangedUnderUs(rel, "disappeared while being processed: left for a later run") from None
+                fd = self._open(rel, path)
+            except NoteError:
+                raise ChangedUnderUs(rel, "disappeared or changed kind while being processed: left for a later run") from None
+            try:
+                current = self._read_fd(fd, self.config.max_file_bytes)
+            finally:
+                os.close(fd)
             if digest(current) != expected:
                 raise ChangedUnderUs(rel, "changed while being processed: left as it is for a later run")
             os.replace(tmp, path)

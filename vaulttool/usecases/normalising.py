@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
@@ -16,6 +17,10 @@ from vaulttool.store import Store
 from vaulttool.vaultio import Vault, digest
 
 __all__ = ["VaultContext", "Loaded", "load", "draft_for", "stage_result", "commit_staged", "file_time"]
+
+
+def _fold(rel: str) -> str:
+    return unicodedata.normalize("NFC", rel).casefold()
 
 
 def file_time(st: os.stat_result) -> str:
@@ -57,7 +62,7 @@ class VaultContext:
         self.tagger = tagger
         cfg = getattr(tagger, "config", None)
         self.max_topic_len = cfg.topic_max_len if isinstance(cfg, TagConfig) else 12
-        self.taken = {p.lower() for p in taken}
+        self.taken = {_fold(p) for p in taken}
         self._spellings = store.tag_spellings()
         self._df: dict[str, int] | None = None
         self._n_docs = 0
@@ -124,13 +129,14 @@ class VaultContext:
         return self.store.topic_count(topic) + self._run_topics[topic]
 
     def path_taken(self, rel: str) -> bool:
-        return rel.lower() in self.taken
+        """Taken in any case or Unicode form: Obsidian, macOS and Windows see those as one name."""
+        return _fold(rel) in self.taken
 
     def claim(self, rel: str) -> None:
-        self.taken.add(rel.lower())
+        self.taken.add(_fold(rel))
 
     def release(self, rel: str) -> None:
-        self.taken.discard(rel.lower())
+        self.taken.discard(_fold(rel))
 
     def link_to(self, rel: str) -> str:
         from vaulttool.core.links import name_key
@@ -169,7 +175,7 @@ def stage_result(vault: Vault, originals: Originals, loaded: Loaded, draft: core
     return Staged(loaded, draft, target, new, tmp, os.stat(tmp))
 
 
-def commit_staged(vault: Vault, staged: Staged) -> str:
+def commit_staged(vault: Vault, originals: Originals, staged: Staged) -> str:
     """After the sync: replace the note (if it did not change meanwhile) and rename it. Returns the
     path the note ends up at; raises NoteError when it was left alone."""
     loaded, draft = staged.loaded, staged.draft
@@ -181,4 +187,5 @@ def commit_staged(vault: Vault, staged: Staged) -> str:
         except (NoteError, OSError) as exc:
             draft.messages.append(f"normalised in place; not renamed: {exc}")
             target = loaded.rel
+            originals.keep(loaded.rel, loaded.data, loaded.rel, staged.data, durable=False)  # restore finds it here
     return target

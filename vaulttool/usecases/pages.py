@@ -167,15 +167,14 @@ class _Build:
                 state = json.loads(self.meta(_STATE_KEY) or "null")
             except ValueError:
                 state = None
+            if not isinstance(state, dict):
+                state = None  # none or unreadable: a full build makes it afresh
         shown = [tuple(c) for c in (state or {}).get("conflicts", [])]
         if self.conflicts is None:
             self.conflicts = shown
         self.conflicts_changed = state is None or shown != self.conflicts
         old_pages = self.store.page_hashes()
-        plan = None
-        if not (full or changes.full or state is None):
-            plan = self.plan_incremental(changes, state, old_pages)
-        if plan is None:
+        if full or changes.full or state is None:
             full = True
             self.facts_full()
             expected = self.expected_pages()
@@ -183,7 +182,7 @@ class _Build:
                 expected[self.layout.note_backlinks(p)] = ("note", p)
             todo = set(expected)
         else:
-            expected, todo = plan
+            expected, todo = self.plan_incremental(changes, state, old_pages)
             todo |= set(expected) - set(old_pages)
             todo |= {p for p in expected if p not in self.walk_pages}
             todo &= set(expected)
@@ -303,7 +302,7 @@ class _Build:
         return _tag_infos(counts)
 
     def linked_among(self, paths: Iterable[str]) -> set[str]:
-        """Which of ``paths`` are notes (not of kind page) linked from another note."""
+        """Which of ``paths`` are listed notes linked from another listed note."""
         out: set[str] = set()
         for chunk in _chunks(paths):
             q = _marks(len(chunk))
@@ -319,12 +318,12 @@ class _Build:
         return out
 
     def plan_incremental(self, changes: Changes, state: dict, old_pages: dict[str, str]):
-        """(expected pages, pages to render) after ``changes``; ``None`` when only a full build is safe."""
+        """(pages the vault should have, pages to render) after ``changes``."""
         lay, c = self.layout, self.conn
         changed = changes.added | changes.updated | set(changes.removed)
         old = {p: changes.before.get(p) or changes.removed.get(p) for p in changed}
         now = self.note_facts(changed)
-        # notes of kind page (excluded everywhere)
+        # hidden notes (pages of a former pages folder, conflict copies): kept from last time, updated
         self.hidden_notes = set(state.get("hidden_notes", [])) - changed
         self.hidden_notes |= {p for p, f in now.items() if f["kind"] in _HIDDEN}
         for chunk in _chunks(self.hidden_notes):
@@ -679,24 +678,32 @@ class _Build:
         return sum(1 for kind, _ in expected.values() if kind == "note")
 
     def most_linked(self) -> list[tuple[str, int]]:
-        """The most-linked notes: (path, number of notes linking to it), most first, then by path."""
-        pairs: dict[str, set[int]] = defaultdict(set)
-        for target, nid in self.conn.execute("SELECT resolved, note_id FROM links WHERE status = 'ok'"):
-            if nid not in self.hidden_ids:
-                pairs[target].add(nid)
-        # Going down the ranking, drop self-links and what is not a (listed) note, until nothing further
-        # down can enter the list (a count only ever shrinks when corrected).
-        ranked = sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        """The most-linked notes: (path, number of notes linking to it), most first, then by path.
+
+        Ranked first by the number of links to each file (read from the index on ``resolved`` alone),
+        which is never less than the number of notes linking to it; the exact count is then taken going
+        down that ranking until nothing further down can enter the list."""
+        sql = "SELECT resolved, count(*) FROM links {} WHERE resolved IS NOT NULL GROUP BY resolved"
+        try:
+            bounds = self.conn.execute(sql.format("INDEXED BY links_resolved")).fetchall()
+        except sqlite3.OperationalError:
+            bounds = self.conn.execute(sql.format("")).fetchall()
+        bounds.sort(key=lambda kv: (-kv[1], kv[0]))
         counts: dict[str, int] = {}
-        for chunk in _chunks(ranked, MOST_LINKED * 2):
-            by_path = dict(chunk)
-            for nid, path in self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({_marks(len(by_path))})",
-                                               list(by_path)):
+        for chunk in _chunks(bounds, MOST_LINKED * 2):
+            paths = [p for p, _ in chunk]
+            q = _marks(len(paths))
+            sources: dict[str, set[int]] = defaultdict(set)
+            for target, nid in self.conn.execute(
+                    f"SELECT resolved, note_id FROM links WHERE status = 'ok' AND resolved IN ({q})", paths):
                 if nid not in self.hidden_ids:
-                    n = len(by_path[path] - {nid})
+                    sources[target].add(nid)
+            for nid, path in self.conn.execute(f"SELECT id, path FROM notes WHERE path IN ({q})", paths):
+                if nid not in self.hidden_ids:
+                    n = len(sources[path] - {nid})
                     if n:
                         counts[path] = n
-            if len(counts) >= MOST_LINKED and len(chunk[-1][1]) < sorted(counts.values())[-MOST_LINKED]:
+            if len(counts) >= MOST_LINKED and chunk[-1][1] < sorted(counts.values())[-MOST_LINKED]:
                 break
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MOST_LINKED]
 

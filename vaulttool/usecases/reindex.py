@@ -232,7 +232,7 @@ class Run:
                 self.vault.discard(one.tmp)
                 continue
             try:
-                target = commit_staged(self.vault, one)
+                target = commit_staged(self.vault, self.originals, one)
             except NoteError as err:
                 self.fail(err)
                 continue

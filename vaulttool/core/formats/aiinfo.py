@@ -45,6 +45,7 @@ def extract(text: str, split: Split) -> Clip:
     from vaulttool.core.html import escape_plain_text, html_to_markdown, looks_like_html
     from vaulttool.core.urls import site_name, unwrap_redirect
 
+    text = text.replace("\r\n", "\n")  # written back with the note's own line endings
     head = _HEAD.match(text)
     title = head.group("title").strip()
     url = unwrap_redirect(head.group("url"))

@@ -40,8 +40,9 @@ def detect(text: str, split: Split) -> bool:
         data = split.data if split.status == "ok" else _lenient(split.block)
         if not data:
             return False
-        created = str(data.get("created", ""))
-        return bool(_UTC.match(created)) or (split.status == "error" and "tags" in data)
+        # MarkDownload's template writes `created: 2025-03-20T10:15:30 (UTC +08:00)`: its signature.
+        # Broken front matter without it (a Web Clipper note whose tags line broke) is not ours.
+        return bool(_UTC.match(str(data.get("created", ""))))
     return False
 
 
@@ -68,9 +69,9 @@ def extract(text: str, split: Split) -> Clip:
 
     clip = Clip("markdownload", {}, "")
     if split.status == "none":
-        data, body = {}, text
+        data, body = {}, text.replace("\r\n", "\n")
     else:
-        body = text[split.body_start :]
+        body = text[split.body_start :].replace("\r\n", "\n")
         if split.status == "ok":
             data = dict(split.data)
         else:

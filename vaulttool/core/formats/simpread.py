@@ -23,6 +23,7 @@ def extract(text: str, split: Split) -> Clip:
     from vaulttool.core.mdclean import convert_html_blocks, restyle
     from vaulttool.core.urls import site_name, unwrap_redirect
 
+    text = text.replace("\r\n", "\n")  # written back with the note's own line endings
     banner = _BANNER.match(text)
     url = unwrap_redirect(banner.group("url"))
     rest = restyle(text[banner.end() :])
