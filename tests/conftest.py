@@ -51,3 +51,12 @@ def vault(tmp_path) -> Path:
     root = tmp_path / "vault"
     (root / ".obsidian").mkdir(parents=True)
     return root
+
+
+# Property tests run the same examples on every `make test` (a suite that passes keeps passing);
+# set HYPOTHESIS_PROFILE=explore to search new examples while developing.
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile("default", derandomize=True, deadline=None, print_blob=True)
+_hsettings.register_profile("explore", derandomize=False, deadline=None, max_examples=1000)
+_hsettings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

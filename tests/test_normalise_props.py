@@ -26,8 +26,9 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def visible(markdown: str) -> str:
-    """The text a reader sees, near enough: backslash escapes removed, runs of spaces folded."""
-    return re.sub(r"[ \t]+", " ", _ESCAPED.sub(r"\1", markdown))
+    """The text a reader sees, near enough: backslash escapes removed, character references decoded
+    (Markdown renders ``&lt;`` as ``<``), runs of spaces folded."""
+    return re.sub(r"[ \t]+", " ", html.unescape(_ESCAPED.sub(r"\1", markdown)))
 
 
 def fold(text: str) -> str:
