@@ -261,22 +261,65 @@ def test_pages_of_gone_tags_and_notes_are_removed_if_ours(tmp_path):
                                 "_index/tags/transformer.md": adopted.read_bytes()}
 
 
+def test_pages_deleted_or_edited_by_hand_are_put_back(tmp_path):
+    root = fixture_vault(tmp_path)
+    run(root)
+    want = page_files(root)
+    for rel in ("_index/backlinks/Notes/Reading.md", "_index/tags/ai/llm.md", "_index/Duplicates.md"):
+        (root / rel).unlink()
+    summary, _ = run(root)  # an incremental run: nothing changed in the notes
+    assert summary.pages_written == 3 and page_files(root) == want
+    edited = root / "_index/tags/rag.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "my addition\n", encoding="utf-8")
+    run(root, full=True)  # a full run checks every page
+    assert page_files(root) == want
+
+
 def test_conflict_copies_are_listed_on_the_duplicates_page(tmp_path):
     root = fixture_vault(tmp_path)
     run(root)
-    copy, original = "Notes/Reading (conflict 2025-05-04).md", "Notes/Reading.md"
-    with open_session(root, "reindex") as session:
-        walk = session.vault.walk()
-        session.store.begin()
-        summary = Summary()
-        rebuild_pages(session, Changes(), Reporter(), summary, walk_pages=walk.pages, conflicts=[(copy, original)])
-        session.store.commit()
+    before = page_files(root)
+    copy = root / "Notes/Reading (conflicted copy 2025-05-04).md"
+    shutil.copy(root / "Notes/Reading.md", copy)
+    run(root)
     text = (root / "_index/Duplicates.md").read_text(encoding="utf-8")
-    assert "## Conflicts" in text and "is a conflict copy of [[Reading]]" in text
-    assert "Notes/Reading%20%28conflict%202025-05-04%29.md" in text  # not indexed: a relative link
-    assert summary.pages_written == 1
-    run(root)  # no conflicts given any more: the section goes
-    assert "## Conflicts" not in (root / "_index/Duplicates.md").read_text(encoding="utf-8")
+    assert "## Conflicts" in text
+    assert "[[Reading (conflicted copy 2025-05-04)]] is a conflict copy of [[Reading]]" in text
+    # the copy is not listed as a note, and its links are not backlinks
+    after = page_files(root)
+    assert {k for k in after if after[k] != before.get(k)} == {"_index/Duplicates.md"}
+    assert after == from_scratch(root, tmp_path / "scratch")
+    # a caller that does not look for conflicts keeps the list; one that finds none clears it
+    with open_session(root, "reindex") as session:
+        session.store.begin()
+        rebuild_pages(session, Changes(), Reporter(), Summary(), walk_pages=session.vault.walk().pages)
+        session.store.commit()
+    assert (root / "_index/Duplicates.md").read_text(encoding="utf-8") == text
+    copy.unlink()
+    run(root)
+    assert page_files(root) == before
+
+
+def test_most_linked_notes_are_counted_by_linking_notes(tmp_path):
+    root = tmp_path / "vault"
+    configure(root)
+    for i in range(130):  # note i links to the notes whose number divides it, some twice, one to itself
+        links = [f"[[n{j}]] and [[n{j}]]" if j % 7 == 0 else f"[[n{j}]]" for j in range(1, i) if i % j == 0]
+        body = "\n".join(links + ([f"[[n{i}]]"] if i % 5 == 0 else []))
+        (root / f"n{i}.md").write_text(f"---\ntitle: n{i}\ntags: []\n---\n{body}\n", encoding="utf-8")
+    run(root)
+    text = (root / "_index/Backlinks.md").read_text(encoding="utf-8")
+    shown = re.findall(r"^- \[\[(n\d+)\]\]: (\d+) notes? ", text, re.M)
+    with open_session(root, "check") as session:
+        pairs = session.store.conn.execute(
+            "SELECT DISTINCT l.resolved, n.path FROM links l JOIN notes n ON n.id = l.note_id"
+            " WHERE l.status = 'ok' AND l.resolved != n.path").fetchall()
+    counts: dict[str, int] = {}
+    for target, _ in pairs:
+        counts[target[:-3]] = counts.get(target[:-3], 0) + 1
+    want = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] + ".md"))[:50]
+    assert [(name, int(n)) for name, n in shown] == want
+    assert len(shown) == 50 and want[0] == ("n1", 128)
 
 
 def test_settings_change_rebuilds_everything(tmp_path):

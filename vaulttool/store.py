@@ -90,6 +90,10 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
     INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'fts');
     """,
+    # 3: notes by kind (pages and conflict copies are left out of most queries)
+    """
+    CREATE INDEX notes_kind ON notes(kind);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -241,10 +245,6 @@ class Store:
 
     def note(self, path: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM notes WHERE path=?", (path,)).fetchone()
-
-    def raw_clip_paths(self) -> set[str]:
-        """Clips indexed but not normalised yet (skipped, deferred or failed last time)."""
-        return {r[0] for r in self.conn.execute("SELECT path FROM notes WHERE kind = 'raw-clip'")}
 
     def paths(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT path FROM notes")]

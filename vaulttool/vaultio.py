@@ -15,6 +15,7 @@ import stat as statmod
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from vaulttool.config import STATE_DIR, Config
 from vaulttool.errors import NoteError, UsageError
@@ -48,11 +49,18 @@ def find_vault(explicit: str | None, start: Path | None = None) -> Path:
     return here
 
 
+class FileStat(NamedTuple):
+    """What the walk keeps of a file's stat (a full os.stat_result per note costs memory at 50k)."""
+
+    st_size: int
+    st_mtime_ns: int
+
+
 @dataclass
 class Walk:
-    notes: dict[str, os.stat_result] = field(default_factory=dict)  # rel path -> stat, *.md only
+    notes: dict[str, FileStat] = field(default_factory=dict)  # rel path -> stat, *.md only
     files: set[str] = field(default_factory=set)  # every other file (attachments), for links
-    pages: dict[str, os.stat_result] = field(default_factory=dict)  # *.md in the pages folder
+    pages: dict[str, FileStat] = field(default_factory=dict)  # *.md in the pages folder
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason)
 
 
@@ -142,10 +150,11 @@ class Vault:
                     stack.append((rel, entry.path))
                 elif statmod.S_ISREG(st.st_mode):
                     if name.lower().endswith(".md"):
+                        small = FileStat(st.st_size, st.st_mtime_ns)
                         if self.is_page(rel):
-                            out.pages[rel] = st
+                            out.pages[rel] = small
                         else:
-                            out.notes[rel] = st
+                            out.notes[rel] = small
                     else:
                         out.files.add(rel)
                 elif name.lower().endswith(".md"):

@@ -51,7 +51,7 @@ def read_note(path: str, text: str, parsed: Split | None = None) -> NoteInfo:
     info = NoteInfo(path=path, title=stem_of(path))
     data = sp.data if sp.status == "ok" else {}
     if sp.status not in ("ok", "none"):
-        info.error = sp.error
+        info.error = f"left untouched: {sp.error}"
     body_start = sp.body_start if sp.status == "ok" else 0
     body = text[body_start:]
     info.body = body

@@ -97,6 +97,7 @@ class Run:
         self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
         self.pending: list[_Pending] = []
         self.conflicts: dict[str, str] = {}  # sync conflict copy -> the note it copies
+        self.recheck: set[str] = set()  # unchanged notes to index again (their kind changed)
         self.kept_chars = 0
         self.restored = self.originals.restored_hashes()
         self.explicit = False  # paths named by the user: normalise even own notes and restored clips
@@ -142,7 +143,8 @@ class Run:
         loaded = p.loaded
         state = self.store.note(rel)
         unchanged = state is not None and state["hash"] == loaded.hash
-        if unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip":
+        if (unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip"
+                and rel not in self.recheck):
             self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
             return
         if rel in self.conflicts:
@@ -150,6 +152,8 @@ class Run:
             p.info.kind = "conflict"
         if p.draft_error is not None:
             self.fail(p.draft_error)
+            # kept in the index, so that later runs name the note again without reading it
+            p.info.error = p.draft_error.reason
         terms = self.tagger.candidate_terms(p.analysis)
         if p.draft is not None:
             from vaulttool.core.urls import url_key
@@ -164,7 +168,7 @@ class Run:
                 item.loaded = item.draft = None
             self.pending.append(item)
             return  # indexed once normalised: a clip is never indexed twice in one run
-        if unchanged and state["kind"] == "raw-clip" and not self.changes.full:
+        if unchanged and state["kind"] == "raw-clip" and not self.changes.full and rel not in self.recheck:
             return  # a clip left over from an earlier run: already indexed as it is
         indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes,
                      p.analysis)
@@ -214,11 +218,12 @@ class Run:
                 one = stage_result(self.vault, self.originals, loaded, draft)
             except NoteError as err:
                 self.fail(err)
-                self._index_as_is(loaded)
+                self._index_as_is(loaded, err.reason)
                 continue
             except Exception as exc:  # a bug on one clip must not stop the run: name it, go on
-                self.fail(NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}"))
-                self._index_as_is(loaded)
+                err = NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}")
+                self.fail(err)
+                self._index_as_is(loaded, err.reason)
                 continue
             if one is not None:
                 staged.append(one)
@@ -241,9 +246,11 @@ class Run:
             self._reindex_written(one.loaded, target, one.data, one.st)
             ctx.written(one.draft.url_key)
 
-    def _index_as_is(self, loaded: Loaded) -> None:
-        """A pending clip that was not normalised after all is indexed as it is."""
+    def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
+        """A pending clip that was not normalised after all is indexed as it is (``error``: why, kept
+        so that later runs name it again)."""
         info = read_note(loaded.rel, loaded.decoded.text)
+        info.error = error or info.error
         analysis = self.analyse_note(info)
         indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash,
                      self.tagger.candidate_terms(analysis), self.changes, analysis)
@@ -254,9 +261,8 @@ class Run:
         from vaulttool.vaultio import digest
 
         if target != loaded.rel:
+            # indexed by an earlier run under its old name: that name is gone (pages and links follow)
             indexing.remove(self.store, loaded.rel, self.changes)
-            self.changes.removed.pop(loaded.rel, None)
-            self.changes.added.discard(loaded.rel)
         text = decode(data).text
         info = read_note(target, text)
         analysis = self.analyse_note(info)
@@ -269,7 +275,7 @@ class Run:
         named = {path for path, _ in self.summary.failed}
         for path, error in self.store.conn.execute("SELECT path, error FROM notes WHERE error != '' ORDER BY path"):
             if path not in named:
-                self.fail(NoteError(path, f"left untouched: {error}"))
+                self.fail(NoteError(path, error))
 
     def _wait_quiet(self) -> None:
         quiet = self.vault.config.watch.quiet
@@ -357,9 +363,11 @@ def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run
             indexing.remove(store, rel, run.changes)
             run.summary.removed += 1
             reporter.event("removed", rel)
-        retry = store.raw_clip_paths() if normalise else set()
+        # notes that became or stopped being conflict copies without changing are read again
+        was_conflict = {r[0] for r in store.conn.execute("SELECT path FROM notes WHERE kind = 'conflict'")}
+        run.recheck = (set(run.conflicts) ^ was_conflict) & set(walk.notes)
         todo = [rel for rel, st in walk.notes.items()
-                if (run.changes.full or rel not in states or rel in retry
+                if (run.changes.full or rel not in states or rel in run.recheck
                     or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])) and rel not in defer]
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
