@@ -7,6 +7,7 @@ failed exits with 1 after naming each of them. Heavy modules are imported inside
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -33,6 +34,9 @@ class _Group(click.Group):
             raise click.UsageError(str(exc), ctx) from None
         except VaultToolError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild it "
+                                       "from the notes") from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

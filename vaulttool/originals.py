@@ -1,7 +1,7 @@
 """The original bytes of every clip vaulttool rewrote, and the journal of renames in flight.
 
-Originals live in ``.vaulttool/originals/<xx>/<digest>`` with a manifest of JSON lines
-(``path`` before, ``new_path`` after, digests of both). ``vaulttool restore`` reads it. A rename is
+Originals live in ``.vaulttool/originals/<xx>/<digest>`` (named by their digest, which restore checks)
+with a manifest of JSON lines (``path`` before, ``new_path`` after, digests of both). ``vaulttool restore`` reads it. A rename is
 written to ``journal.jsonl`` before the note is replaced, so a run killed between replacing and
 renaming is completed by the next run.
 """
@@ -38,37 +38,53 @@ class Originals:
         self.manifest = self.dir / "manifest.jsonl"
         self.journal = vault.state / "journal.jsonl"
         self.restored = vault.state / "restored.txt"
+        self._pending: list[Entry] = []
 
     def _append(self, path, lines: list[str], durable: bool = True) -> None:
         if not lines:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write("".join(line + "\n" for line in lines))
+        with open(path, "a+b") as fh:
+            fh.seek(0, os.SEEK_END)
+            lead = b""
+            if fh.tell():
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":  # a line cut short by a crash: do not glue the next one to it
+                    lead = b"\n"
+            fh.write(lead + "".join(line + "\n" for line in lines).encode("utf-8"))
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
 
     def keep(self, rel: str, data: bytes, new_rel: str, new_data: bytes, *, durable: bool = True) -> Entry:
         """Store the original bytes (once per content) and record the rewrite, before it happens.
-        With ``durable=False`` nothing is fsynced: the caller makes a batch durable with one sync
-        before it replaces any note."""
+        With ``durable=False`` nothing is fsynced and the records wait in memory until :meth:`flush`:
+        the caller flushes a batch and makes it durable with one sync before it replaces any note."""
         h = digest(data)
         blob = self.dir / h[:2] / h
-        if not blob.exists():
+        try:
+            complete = blob.stat().st_size == len(data)  # a blob cut short by a crash is written again
+        except FileNotFoundError:
+            complete = False
+        if not complete:
             blob.parent.mkdir(parents=True, exist_ok=True)
-            tmp = blob.with_name(f".{h}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
+            with open(blob, "wb") as fh:
                 fh.write(data)
-                fh.flush()
                 if durable:
+                    fh.flush()
                     os.fsync(fh.fileno())
-            os.replace(tmp, blob)
         entry = Entry(rel, new_rel, h, digest(new_data), time.time())
-        self._append(self.manifest, [entry.to_json()], durable)
-        if new_rel != rel:
-            self._append(self.journal, [entry.to_json()], durable)
+        self._pending.append(entry)
+        if durable:
+            self.flush(durable=True)
         return entry
+
+    def flush(self, *, durable: bool = False) -> None:
+        """Write the records of the rewrites kept since the last flush (manifest, and the journal
+        for those that rename)."""
+        entries, self._pending = self._pending, []
+        self._append(self.manifest, [e.to_json() for e in entries], durable)
+        self._append(self.journal, [e.to_json() for e in entries if e.new_path != e.path], durable)
 
     def entries(self) -> list[Entry]:
         if not self.manifest.exists():
@@ -82,8 +98,16 @@ class Originals:
                     continue  # a line cut short by a crash
         return out
 
-    def blob(self, h: str) -> bytes:
-        return (self.dir / h[:2] / h).read_bytes()
+    def blob(self, h: str, rel: str = "") -> bytes:
+        """The original bytes with digest ``h`` (of the note ``rel``); raises NoteError when they are
+        missing or damaged."""
+        try:
+            data = (self.dir / h[:2] / h).read_bytes()
+        except OSError:
+            raise NoteError(rel or h, "its original is missing from .vaulttool/originals") from None
+        if digest(data) != h:
+            raise NoteError(rel or h, "its original in .vaulttool/originals is damaged") from None
+        return data
 
     def recover(self) -> list[str]:
         """Finish renames a killed run left half done; returns what was fixed."""

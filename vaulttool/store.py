@@ -109,6 +109,16 @@ class Store:
         self.rebuilt = rebuilt  # why the index was thrown away and started afresh ("" if it was not)
 
     # -- opening -----------------------------------------------------------------------------
+    def reset(self, reason: str) -> None:
+        """Throw the index away and start an empty one (it is only a cache of the notes)."""
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+        _delete(self.path)
+        self.conn = self._connect(self.path, self._root)
+        self.rebuilt = reason
+
     @classmethod
     def open(cls, state_dir: Path, vault_root: Path, *, readonly: bool = False) -> "Store":
         path = state_dir / "index.db"
@@ -120,15 +130,13 @@ class Store:
             return cls(conn, path)
         state_dir.mkdir(parents=True, exist_ok=True)
         try:
-            return cls(cls._connect(path, vault_root), path)
+            store = cls(cls._connect(path, vault_root), path)
         except (sqlite3.DatabaseError, IndexUnusable) as exc:
             reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                try:
-                    os.unlink(f"{path}{suffix}")
-                except FileNotFoundError:
-                    pass
-            return cls(cls._connect(path, vault_root), path, rebuilt=reason)
+            _delete(path)
+            store = cls(cls._connect(path, vault_root), path, rebuilt=reason)
+        store._root = vault_root
+        return store
 
     @staticmethod
     def _connect(path: Path, vault_root: Path) -> sqlite3.Connection:
@@ -360,6 +368,14 @@ class Store:
             self.conn.execute("DELETE FROM pages WHERE path=?", (path,))
         else:
             self.conn.execute("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", (path, hash))
+
+
+def _delete(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
 
 
 def _statements(script: str) -> list[str]:

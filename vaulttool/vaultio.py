@@ -69,6 +69,7 @@ class Vault:
         self.root = Path(os.path.realpath(root))
         self.config = config
         self.state = self.root / STATE_DIR
+        self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (checked once per run)
 
     # -- paths -------------------------------------------------------------------------------
     def abs(self, rel: str) -> Path:
@@ -79,8 +80,14 @@ class Vault:
         if any(p in ("", ".", "..") for p in parts):
             raise UsageError(f"not a path inside the vault: {rel!r}")
         path = self.root.joinpath(*parts)
-        parent = os.path.realpath(path.parent)
-        if parent != str(self.root) and not parent.startswith(str(self.root) + os.sep):
+        folder = "/".join(parts[:-1])
+        inside = self._inside.get(folder)
+        if inside is None:
+            parent = os.path.realpath(path.parent)
+            inside = parent == str(self.root) or parent.startswith(str(self.root) + os.sep)
+            if inside and os.path.isdir(parent):
+                self._inside[folder] = True  # known folders only: one that does not exist yet is asked again
+        if not inside:
             raise UsageError(f"{rel}: its folder leads outside the vault (symlink?)")
         return path
 
@@ -251,11 +258,23 @@ class Vault:
         self._write_tmp(tmp, data, mode if mode is not None else 0o644, durable)
         return tmp
 
-    def commit(self, rel: str, tmp: Path, expected: str) -> None:
+    def commit(self, rel: str, tmp: Path, expected: str, known: os.stat_result | None = None) -> None:
         """Move a staged temp file over ``rel``, but only if ``rel`` still holds the bytes whose
-        digest is ``expected``; otherwise the note is left as it is (ChangedUnderUs)."""
+        digest is ``expected``; otherwise the note is left as it is (ChangedUnderUs). ``known``: the
+        stat of the file those bytes were read from; when the file's inode, size, mtime and ctime are
+        all still the same it was not written since, and is not read again."""
         path = self.abs(rel)
         try:
+            if known is not None:
+                try:
+                    now = os.lstat(path)
+                except OSError:
+                    now = None
+                if now is not None and statmod.S_ISREG(now.st_mode) and (
+                        now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
+                        known.st_ino, known.st_size, known.st_mtime_ns, known.st_ctime_ns):
+                    os.replace(tmp, path)
+                    return
             try:
                 fd = self._open(rel, path)
             except NoteError:
@@ -305,12 +324,18 @@ class Vault:
         os.close(fd)
 
     def remove_stale_temps(self) -> list[str]:
-        """Delete temp files a killed run left behind (call with the vault lock held)."""
+        """Delete temp files a killed run left behind (call with the vault lock held): the notes'
+        dot-named ``*.vaulttool-tmp`` files, and dot-named ``*.tmp`` files in ``.vaulttool/``."""
         removed = []
+        state = str(self.state)
+        mine = (f".{os.getpid()}-", f".lock.{os.getpid()}.")  # this process's own, possibly in use
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames[:] = [d for d in dirnames if d not in (".git", ".obsidian", ".trash")]
+            in_state = dirpath == state or dirpath.startswith(state + os.sep)
             for name in filenames:
-                if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                if name.startswith(mine):
+                    continue
+                if name.startswith(".") and (name.endswith(TMP_SUFFIX) or (in_state and name.endswith(".tmp"))):
                     p = Path(dirpath) / name
                     _unlink(p)
                     removed.append(p.relative_to(self.root).as_posix())

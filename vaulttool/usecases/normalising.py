@@ -179,7 +179,7 @@ def commit_staged(vault: Vault, originals: Originals, staged: Staged) -> str:
     """After the sync: replace the note (if it did not change meanwhile) and rename it. Returns the
     path the note ends up at; raises NoteError when it was left alone."""
     loaded, draft = staged.loaded, staged.draft
-    vault.commit(loaded.rel, staged.tmp, loaded.hash)
+    vault.commit(loaded.rel, staged.tmp, loaded.hash, loaded.st)
     target = staged.target
     if target != loaded.rel:
         try:
@@ -187,5 +187,5 @@ def commit_staged(vault: Vault, originals: Originals, staged: Staged) -> str:
         except (NoteError, OSError) as exc:
             draft.messages.append(f"normalised in place; not renamed: {exc}")
             target = loaded.rel
-            originals.keep(loaded.rel, loaded.data, loaded.rel, staged.data, durable=False)  # restore finds it here
+            originals.keep(loaded.rel, loaded.data, loaded.rel, staged.data)  # restore finds it here
     return target

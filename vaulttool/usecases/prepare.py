@@ -80,9 +80,10 @@ def prepare_file(vault: Vault, rel: str, analyse: Callable[[str, str, str], tupl
             pass
         except NoteError as err:
             out.draft_error = err
-    out.info = info = read_note(rel, loaded.decoded.text)
-    if "a" not in keep:
-        remember(info.title, info.description, info.body)
+    if out.draft is None:  # a clip to normalise is read for the index once it is written
+        out.info = info = read_note(rel, loaded.decoded.text)
+        if "a" not in keep:
+            remember(info.title, info.description, info.body)
     out.analysis, out.key, out.fresh = keep["a"], keep["key"], keep["fresh"]
     return out
 

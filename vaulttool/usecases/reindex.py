@@ -149,6 +149,9 @@ class Run:
             return
         if rel in self.conflicts:
             p.draft = p.draft_error = None  # a conflict copy is never normalised as a new clip
+            if p.info is None:
+                p.info = read_note(rel, loaded.decoded.text)
+                p.analysis = self.analyse_note(p.info)
             p.info.kind = "conflict"
         if p.draft_error is not None:
             self.fail(p.draft_error)
@@ -229,6 +232,7 @@ class Run:
                 staged.append(one)
             else:
                 self._index_as_is(loaded)
+        self.originals.flush()
         if not staged:
             return
         sync()
@@ -323,9 +327,25 @@ def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
     return ("would be " if dry else "") + "; ".join(parts)
 
 
-def reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run: bool = False,
-            normalise: bool = True, pages: bool = True, defer: frozenset[str] = frozenset(),
-            stop=lambda: False, jobs: int = 1) -> Summary:
+def reindex(session: Session, reporter: Reporter, **options) -> Summary:
+    """Bring the index (and pages) up to date with the vault (see :func:`_reindex` for the options).
+    An index found damaged in the middle of a run is thrown away and the run starts again on a new
+    one: the notes are the truth, the index only a cache."""
+    import sqlite3
+
+    try:
+        return _reindex(session, reporter, **options)
+    except sqlite3.DatabaseError as exc:
+        if options.get("dry_run"):
+            raise
+        reporter.event("warning", "", f"the index is damaged ({exc}): rebuilding it from the notes")
+        session.store.reset(f"index was damaged ({exc})")
+        return _reindex(session, reporter, **options)
+
+
+def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_run: bool = False,
+             normalise: bool = True, pages: bool = True, defer: frozenset[str] = frozenset(),
+             stop=lambda: False, jobs: int = 1) -> Summary:
     """Bring the index (and pages) up to date with the vault.
 
     ``defer``: notes not to read this time (the watcher passes files still being written).

@@ -39,9 +39,9 @@ def restore(session: Session, reporter: Reporter, rels: list[str], *, force: boo
             summary.failed.append((rel, reason))
             reporter.event("failed", rel, reason)
             continue
-        data = originals.blob(entry.hash)
         target = entry.path
         try:
+            data = originals.blob(entry.hash, rel)
             if target != rel and os.path.lexists(vault.abs(target)):
                 raise NoteError(target, "a file already has the original name: restore it by hand from "
                                         f".vaulttool/originals/{entry.hash[:2]}/{entry.hash}")
