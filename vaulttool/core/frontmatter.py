@@ -134,8 +134,9 @@ class Split:
         return self.status in ("ok", "none")
 
 
-def split(text: str) -> Split:
-    """Locate and parse the front matter of ``text`` (already decoded, without BOM)."""
+def split(text: str, data: dict | None = None) -> Split:
+    """Locate and parse the front matter of ``text`` (already decoded, without BOM). ``data``: what
+    the block is already known to hold (text vaulttool has just written and checked), not parsed again."""
     m = _OPEN.match(text)
     if not m:
         return Split("none")
@@ -145,6 +146,9 @@ def split(text: str) -> Split:
         return Split("unclosed", block_start=start, error="front matter opened with --- is never closed")
     block = text[start : close.start()]
     result = Split("ok", block=block, block_start=start, block_end=close.start(), body_start=close.end())
+    if data is not None:
+        result.data = data
+        return result
     try:
         data = load_yaml(block)
     except FrontMatterError as exc:

@@ -16,7 +16,7 @@ from vaulttool.core import filenames, formats
 from vaulttool.core.formats import AUTO_TAGS, Clip
 from vaulttool.core.frontmatter import Split, split
 from vaulttool.core.textio import Decoded
-from vaulttool.core.yamlwrite import edit_block, emit_block
+from vaulttool.core.yamlwrite import edit_and_read, emit_and_read
 from vaulttool.errors import NoteError
 
 __all__ = ["Draft", "Context", "prepare", "finish", "PREPARE", "FINISH", "Skip"]
@@ -62,6 +62,7 @@ class Draft:
     auto_tags: list[str] = field(default_factory=list)
     new_path: str | None = None
     result: str | None = None
+    result_data: dict | None = None  # what the result's front matter reads as (checked when written)
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -219,7 +220,7 @@ def step_render(d: Draft, ctx) -> None:
         updates[AUTO_TAGS] = d.auto_tags
     nl = d.decoded.newline
     if clip.edit_in_place and d.split.status == "ok":
-        block = edit_block(d.split.block, updates, remove=clip.remove, newline=nl)
+        block, d.result_data = edit_and_read(d.split.block, updates, remove=clip.remove, newline=nl)
         head = d.text[: d.split.block_start]
         close = d.text[d.split.block_end : d.split.body_start]
         d.result = head + block + close + clip.body
@@ -229,7 +230,7 @@ def step_render(d: Draft, ctx) -> None:
         props.setdefault(key, value)
     if AUTO_TAGS in props:
         props[AUTO_TAGS] = props.pop(AUTO_TAGS)  # last: the record closes the block
-    block = emit_block(props)
+    block, d.result_data = emit_and_read(props)
     text = "---\n" + block + "---\n" + clip.body.replace("\r\n", "\n")
     d.result = text.replace("\n", "\r\n") if nl == "\r\n" else text
 

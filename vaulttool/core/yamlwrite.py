@@ -17,7 +17,7 @@ from typing import Any
 from vaulttool.core.frontmatter import load_yaml
 from vaulttool.errors import FrontMatterError
 
-__all__ = ["emit_block", "edit_block", "quote"]
+__all__ = ["emit_block", "emit_and_read", "edit_block", "edit_and_read", "quote"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x85": "\\N",
@@ -69,22 +69,29 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _check(text: str, expected: dict) -> None:
+def _check(text: str, expected: dict) -> dict:
+    """Parse ``text`` back and compare it with what was meant; returns what it reads as."""
     got = load_yaml(text) or {}
     want = {k: _plain(v) for k, v in expected.items()}
     if got != want:
         diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
         raise FrontMatterError(f"front matter did not read back as written (keys {diff})")
+    return got
 
 
 def emit_block(props: dict, newline: str = "\n") -> str:
     """The YAML text of a fresh block (without fences), each line ending with ``newline``."""
+    return emit_and_read(props, newline)[0]
+
+
+def emit_and_read(props: dict, newline: str = "\n") -> tuple[str, dict]:
+    """:func:`emit_block`, and the mapping the block reads back as (checked equal to ``props``)."""
     lines: list[str] = []
     for key, value in props.items():
         lines.extend(_lines(key, value))
     text = "\n".join(lines) + "\n" if lines else ""
-    _check(text, props)
-    return text.replace("\n", newline) if newline != "\n" else text
+    data = _check(text, props)
+    return (text.replace("\n", newline) if newline != "\n" else text), data
 
 
 _YAML = None
@@ -105,6 +112,12 @@ def _ruamel():
 
 
 def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newline: str = "\n") -> str:
+    """See :func:`edit_and_read`."""
+    return edit_and_read(block, updates, remove=remove, newline=newline)[0]
+
+
+def edit_and_read(block: str, updates: dict, *, remove: tuple[str, ...] = (),
+                  newline: str = "\n") -> tuple[str, dict]:
     """Return ``block`` with ``updates`` applied (new keys appended at the end, existing keys
     replaced in place) and ``remove`` keys dropped. Every other line stays as it was; an edit whose
     result does not read back as intended is refused with :class:`FrontMatterError`."""
@@ -112,11 +125,10 @@ def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newli
     if not isinstance(original, dict):
         raise FrontMatterError("front matter is not a mapping")
     if not updates and not any(k in original for k in remove):
-        return block
+        return block, original
     src = block.replace("\r\n", "\n")
     if not src.strip():
-        text = emit_block({**updates})
-        return text.replace("\n", newline) if newline != "\n" else text
+        return emit_and_read({**updates}, newline)
     expected = {k: v for k, v in original.items() if k not in remove}
     expected.update(updates)
     text = _line_edit(src, original, updates, remove)
@@ -126,8 +138,8 @@ def edit_block(block: str, updates: dict, *, remove: tuple[str, ...] = (), newli
         # The block has entries a line-level edit cannot find (complex keys, odd layouts): let
         # ruamel.yaml's round-trip mode place the change, and check its result the same way.
         text = _ruamel_edit(src, updates, remove)
-    _check(text, expected)
-    return text.replace("\n", newline) if newline != "\n" else text
+    data = _check(text, expected)
+    return (text.replace("\n", newline) if newline != "\n" else text), data
 
 
 def _ruamel_edit(src: str, updates: dict, remove: tuple[str, ...]) -> str:

@@ -247,7 +247,7 @@ class Run:
                 continue
             self.summary.normalised += 1
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
-            self._reindex_written(one.loaded, target, one.data, one.st)
+            self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
             ctx.written(one.draft.url_key)
 
     def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
@@ -260,15 +260,15 @@ class Run:
                      self.tagger.candidate_terms(analysis), self.changes, analysis)
         self.summary.indexed += 1
 
-    def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st) -> None:
-        from vaulttool.core.textio import decode
+    def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st, draft: core.Draft) -> None:
+        from vaulttool.core.frontmatter import split
         from vaulttool.vaultio import digest
 
         if target != loaded.rel:
             # indexed by an earlier run under its old name: that name is gone (pages and links follow)
             indexing.remove(self.store, loaded.rel, self.changes)
-        text = decode(data).text
-        info = read_note(target, text)
+        text = draft.result  # what was just written (its front matter checked when it was rendered)
+        info = read_note(target, text, split(text, draft.result_data))
         analysis = self.analyse_note(info)
         indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes,
                      analysis)
