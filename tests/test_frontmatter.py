@@ -5,7 +5,6 @@ import time
 import pytest
 
 from vaulttool.core.frontmatter import MAX_DEPTH, load_yaml, split
-from vaulttool.errors import FrontMatterError
 
 WEB_CLIPPER = (
     '---\ntitle: "How to: build"\nsource: "https://example.com/a"\nauthor:\n  - "[[Jane Doe]]"\n'

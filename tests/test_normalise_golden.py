@@ -10,7 +10,7 @@ import os
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.helpers import FixedContext, normalise_bytes
+from tests.helpers import normalise_bytes
 from vaulttool.core import formats
 from vaulttool.core.frontmatter import split
 from vaulttool.core.textio import decode

@@ -9,7 +9,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import FixedContext, normalise_bytes
+from tests.helpers import normalise_bytes
 
 WORD = st.text(
     alphabet=st.sampled_from(list("的模型数据训练推理开源发布研究团队公司abcdefxyzABC0123456789")

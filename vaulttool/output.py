@@ -11,6 +11,8 @@ __all__ = ["width", "table", "json_lines", "json_doc"]
 
 def width(text: str) -> int:
     """Columns a string takes in a terminal (CJK and other wide characters take two)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
                for ch in text)
 

@@ -16,7 +16,8 @@ from vaulttool.errors import FrontMatterError, NoteError
 from vaulttool.originals import Originals
 from vaulttool.usecases import indexing
 from vaulttool.usecases.normalising import load
-from vaulttool.usecases.reindex import CachedTagger, reindex
+from vaulttool.usecases.reindex import reindex
+from vaulttool.usecases.tagging import CachedTagger
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
 

@@ -1,0 +1,285 @@
+"""One run over the vault's changed notes: read and analyse them, normalise the raw clips in batches,
+index everything once. :func:`vaulttool.usecases.reindex.reindex` drives it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from vaulttool.core import normalise as core
+from vaulttool.core.noteinfo import read_note
+from vaulttool.errors import NoteError
+from vaulttool.originals import Originals
+from vaulttool.usecases import indexing
+from vaulttool.usecases.normalising import Loaded, VaultContext, commit_staged, stage_result
+from vaulttool.usecases.prepare import PARALLEL_MIN, Prepared, prepare_file, prepare_many
+from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.session import Session
+from vaulttool.usecases.tagging import CachedTagger
+from vaulttool.vaultio import sync
+
+__all__ = ["Run", "BATCH", "PENDING_BUDGET"]
+
+BATCH = 64  # clips made durable together with one sync
+
+
+@dataclass
+class _Pending:
+    """A raw clip waiting for FINISH. It is indexed only once normalised (or, failing that, as it is)."""
+
+    rel: str
+    loaded: Loaded | None  # None: dropped to bound memory; read and prepared again before FINISH
+    draft: core.Draft | None
+    created: str = ""
+    url_key: str | None = None
+    terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
+PENDING_BUDGET = 16 * 1024 * 1024  # characters of clip text kept in memory between the two phases
+
+
+class Run:
+    def __init__(self, session: Session, reporter: Reporter, *, dry_run: bool, full: bool, normalise: bool,
+                 jobs: int = 1):
+        self.session = session
+        self.vault = session.vault
+        self.store = session.store
+        self.reporter = reporter
+        self.dry_run = dry_run
+        self.normalise = normalise
+        self.jobs = jobs
+        self.summary = Summary()
+        self.changes = indexing.Changes(full=full)
+        self.originals = Originals(self.vault)
+        self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
+        self.pending: list[_Pending] = []
+        self.conflicts: dict[str, str] = {}  # sync conflict copy -> the note it copies
+        self.recheck: set[str] = set()  # unchanged notes to index again (their kind changed)
+        self.kept_chars = 0
+        self.restored = self.originals.restored_hashes()
+        self.explicit = False  # paths named by the user: normalise even own notes and restored clips
+        self.stop = lambda: False
+        self.diff = False  # show what would change instead of writing
+
+    def fail(self, err: NoteError) -> None:
+        self.summary.failed.append((err.path, err.reason))
+        self.reporter.event("failed", err.path, err.reason)
+
+    def analyse_note(self, info) -> dict:
+        return self.tagger.analyse(info.title, info.description, info.body)
+
+    def prepare_one(self, rel: str) -> Prepared:
+        try:
+            return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
+                                explicit=self.explicit, restored=self.restored)
+        except Exception as exc:  # a bug on one note must not stop the run: name it, go on
+            return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
+
+    def read_all(self, rels: list[str]) -> None:
+        """Read, analyse and index ``rels`` (in worker processes when there are many)."""
+        if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
+            results = prepare_many(self.vault, rels, self.jobs, normalise=self.normalise,
+                                   explicit=self.explicit, restored=self.restored)
+        else:
+            results = (self.prepare_one(rel) for rel in rels)
+        for prepared in self.reporter.progress(results, len(rels), "reading"):
+            self.accept(prepared)
+            if self.stop():
+                break
+
+    def accept(self, p: Prepared) -> None:
+        """Index a prepared note and queue it for normalisation if it is a raw clip."""
+        rel = p.rel
+        if p.error is not None:
+            self.fail(p.error)
+            if self.store.note(rel) is not None:
+                indexing.remove(self.store, rel, self.changes)
+            return
+        if p.fresh:
+            self.store.put_analysis(p.key, p.analysis)
+        loaded = p.loaded
+        state = self.store.note(rel)
+        unchanged = state is not None and state["hash"] == loaded.hash
+        if (unchanged and not self.changes.full and not self.explicit and state["kind"] != "raw-clip"
+                and rel not in self.recheck):
+            self.store.touch(rel, loaded.st.st_size, loaded.st.st_mtime_ns)
+            return
+        if rel in self.conflicts:
+            p.draft = p.draft_error = None  # a conflict copy is never normalised as a new clip
+            if p.info is None:
+                p.info = read_note(rel, loaded.decoded.text)
+                p.analysis = self.analyse_note(p.info)
+            p.info.kind = "conflict"
+        if p.draft_error is not None:
+            self.fail(p.draft_error)
+            # kept in the index, so that later runs name the note again without reading it
+            p.info.error = p.draft_error.reason
+        terms = self.tagger.candidate_terms(p.analysis)
+        if p.draft is not None:
+            from vaulttool.core.urls import url_key
+
+            draft = p.draft
+            source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
+            item = _Pending(rel, loaded, draft, str(draft.props.get("created") or ""),
+                            url_key(str(source)) if source else None, tuple(terms), tuple(draft.topics))
+            if self.kept_chars + len(loaded.decoded.text) <= PENDING_BUDGET:
+                self.kept_chars += len(loaded.decoded.text)
+            else:
+                item.loaded = item.draft = None
+            self.pending.append(item)
+            return  # indexed once normalised: a clip is never indexed twice in one run
+        if unchanged and state["kind"] == "raw-clip" and not self.changes.full and rel not in self.recheck:
+            return  # a clip left over from an earlier run: already indexed as it is
+        indexing.put(self.store, p.info, loaded.decoded.text, loaded.st, loaded.hash, terms, self.changes,
+                     p.analysis)
+        self.summary.indexed += 1
+
+    def normalise_pending(self, taken: set[str]) -> None:
+        if not self.pending:
+            return
+        self._wait_quiet()
+        ctx = VaultContext(self.store, self.vault, self.tagger, taken)
+        if len(self.pending) > 50:
+            ctx.preload_doc_freq()
+        for item in self.pending:
+            ctx.count_topics(item.topics)
+            ctx.add_pending(item.url_key, item.terms)
+        self.pending.sort(key=lambda p: (p.created, p.rel))
+        for start in range(0, len(self.pending), BATCH):
+            if self.stop():
+                break
+            self._batch(self.pending[start : start + BATCH], ctx)
+        self.originals.clear_journal()
+
+    def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
+        """Finish a batch of clips, stage their new bytes and originals, make all of it durable with
+        one sync, then replace the notes one by one (each only if it did not change meanwhile)."""
+        staged = []
+        for item in items:
+            if item.draft is None:  # dropped to bound memory: read and prepare it again
+                again = self.prepare_one(item.rel)
+                if again.error or again.draft_error or again.draft is None:
+                    self.fail(again.error or again.draft_error or NoteError(item.rel, "changed: left for a later run"))
+                    continue
+                item = _Pending(item.rel, again.loaded, again.draft, item.created)
+            loaded, draft = item.loaded, item.draft
+            try:
+                ctx.release(loaded.rel)
+                core.finish(draft, ctx)
+                target = draft.new_path or loaded.rel
+                ctx.claim(target)
+                ctx.finished(draft)
+                if self.dry_run or self.diff:
+                    if self.diff:
+                        self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
+                    self.reporter.event("normalised", loaded.rel, _detail(draft, target, dry=True))
+                    self.summary.normalised += 1
+                    continue
+                one = stage_result(self.vault, self.originals, loaded, draft)
+            except NoteError as err:
+                self.fail(err)
+                self._index_as_is(loaded, err.reason)
+                continue
+            except Exception as exc:  # a bug on one clip must not stop the run: name it, go on
+                err = NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}")
+                self.fail(err)
+                self._index_as_is(loaded, err.reason)
+                continue
+            if one is not None:
+                staged.append(one)
+            else:
+                self._index_as_is(loaded)
+        self.originals.flush()
+        if not staged:
+            return
+        sync()
+        for one in staged:
+            if self.stop() and one is not staged[0]:
+                self.vault.discard(one.tmp)
+                continue
+            try:
+                target = commit_staged(self.vault, self.originals, one)
+            except NoteError as err:
+                self.fail(err)
+                continue
+            self.summary.normalised += 1
+            self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
+            self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
+            ctx.written(one.draft.url_key)
+
+    def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
+        """A pending clip that was not normalised after all is indexed as it is (``error``: why, kept
+        so that later runs name it again)."""
+        info = read_note(loaded.rel, loaded.decoded.text)
+        info.error = error or info.error
+        analysis = self.analyse_note(info)
+        indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash,
+                     self.tagger.candidate_terms(analysis), self.changes, analysis)
+        self.summary.indexed += 1
+
+    def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st, draft: core.Draft) -> None:
+        from vaulttool.core.frontmatter import split
+        from vaulttool.vaultio import digest
+
+        if target != loaded.rel:
+            # indexed by an earlier run under its old name: that name is gone (pages and links follow)
+            indexing.remove(self.store, loaded.rel, self.changes)
+        text = draft.result  # what was just written (its front matter checked when it was rendered)
+        info = read_note(target, text, split(text, draft.result_data))
+        analysis = self.analyse_note(info)
+        indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes,
+                     analysis)
+
+    def report_known_problems(self) -> None:
+        """Notes the index holds with a problem (unreadable front matter...) that were not read this
+        time are named again: a problem persists until the note is fixed, and so does exit code 1."""
+        named = {path for path, _ in self.summary.failed}
+        for path, error in self.store.conn.execute("SELECT path, error FROM notes WHERE error != '' ORDER BY path"):
+            if path not in named:
+                self.fail(NoteError(path, error))
+
+    def _wait_quiet(self) -> None:
+        quiet = self.vault.config.watch.quiet
+        if quiet <= 0 or self.dry_run or self.diff or self.explicit:
+            return
+        newest = max(p.loaded.st.st_mtime for p in self.pending if p.loaded is not None)
+        wait = quiet - (time.time() - newest)
+        if wait > 0:
+            self.reporter.event("info", "", f"waiting {wait:.1f} s for clips changed just now to settle")
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and not self.stop():
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        keep = []
+        for p in self.pending:
+            if p.loaded is None:
+                keep.append(p)  # read again (and checked) right before it is normalised
+                continue
+            try:
+                st = self.vault.abs(p.rel).stat()
+            except OSError:
+                st = None
+            if st is None or (st.st_size, st.st_mtime_ns) != (p.loaded.st.st_size, p.loaded.st.st_mtime_ns):
+                self.summary.skipped += 1
+                self.reporter.event("skipped", p.rel, "still changing: left for a later run")
+            else:
+                keep.append(p)
+        self.pending = keep
+
+
+def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
+    import difflib
+
+    before = loaded.decoded.text.splitlines(keepends=True)
+    after = (draft.result or "").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(before, after, f"a/{loaded.rel}", f"b/{target}"))
+
+
+def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
+    parts = [f"{draft.format}"]
+    if target != draft.path:
+        parts.append(f"-> {target}")
+    if draft.tags:
+        parts.append("tags: " + ", ".join(draft.tags))
+    parts.extend(draft.messages)
+    return ("would be " if dry else "") + "; ".join(parts)

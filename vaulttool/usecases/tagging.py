@@ -1,0 +1,45 @@
+"""The tagger behind the index's cache of analyses: jieba is loaded only for a text not analysed before."""
+
+from __future__ import annotations
+
+from vaulttool.usecases.prepare import analysis_key
+
+__all__ = ["CachedTagger"]
+
+
+class CachedTagger:
+    """The tagger behind the index's cache of analyses (keyed by the text analysed), loading jieba
+    only when a text is not in the cache."""
+
+    def __init__(self, store, config):
+        self.store = store
+        self.config = config
+        self._tagger = None
+        self.analysed = 0
+
+    @property
+    def tagger(self):
+        if self._tagger is None:
+            from vaulttool.core.tagger import Tagger
+
+            self._tagger = Tagger(self.config)
+        return self._tagger
+
+    def analyse_keyed(self, title, description, body) -> tuple[dict, str, bool]:
+        key = analysis_key(title, description, body)
+        cached = self.store.get_analysis(key)
+        if cached is not None:
+            return cached, key, False
+        result = self.tagger.analyse(title, description, body)
+        self.analysed += 1
+        self.store.put_analysis(key, result)
+        return result, key, False
+
+    def analyse(self, title, description, body):
+        return self.analyse_keyed(title, description, body)[0]
+
+    def choose(self, analysis, df, n_docs, explicit=()):
+        return self.tagger.choose(analysis, df, n_docs, explicit=explicit)
+
+    def candidate_terms(self, analysis):
+        return self.tagger.candidate_terms(analysis)
