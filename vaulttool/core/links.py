@@ -35,11 +35,6 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import autolink as _autolink_rule
-from markdown_it.rules_inline import image as _image_rule
-from markdown_it.rules_inline import link as _link_rule
-
 from vaulttool.core.model import Link
 from vaulttool.core.resolve import Resolver, is_external, link_to, name_key
 
@@ -162,7 +157,13 @@ def _with_position(rule):
     return wrapped
 
 
-def _build() -> MarkdownIt:
+def _build():
+    # markdown-it is imported here, not with the module: a warm reindex or a query never loads it
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import autolink as _autolink_rule
+    from markdown_it.rules_inline import image as _image_rule
+    from markdown_it.rules_inline import link as _link_rule
+
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     # Only what decides where links, code and HTML are: no emphasis, entities, newlines or text joins.
     md.disable(["emphasis", "entity", "newline", "text_join", "balance_pairs", "fragments_join"])
@@ -178,7 +179,7 @@ def _build() -> MarkdownIt:
     return md
 
 
-_MD = _build()
+_MD = None
 # An inline block needs parsing only if it may hold a link (a "[", an autolink "<scheme:" or
 # "<user@") or a tag (a "#" and a tag character at the start or after whitespace). Most HTML-heavy
 # clip text has none. The test on the whole text also lets through a "#" right after the ">" of a
@@ -236,6 +237,9 @@ _ANY = re.compile("")  # lets every block through: the tests compare it with the
 
 def _extract(markdown: str, first_line: int, may_hold: re.Pattern[str]) -> tuple[list[Link], list[str]]:
     env: dict = {}
+    global _MD
+    if _MD is None:
+        _MD = _build()
     blocks = _MD.parse(markdown, env)
     links: list[Link] = []
     tags: list[str] = []

@@ -6,17 +6,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from vaulttool.core import normalise as core
-from vaulttool.core.noteinfo import read_note
+from typing import TYPE_CHECKING
+
 from vaulttool.errors import NoteError
 from vaulttool.originals import Originals
 from vaulttool.usecases import indexing
-from vaulttool.usecases.normalising import Loaded, VaultContext, commit_staged, stage_result
-from vaulttool.usecases.prepare import PARALLEL_MIN, Prepared, prepare_file, prepare_many
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
 from vaulttool.vaultio import sync
+
+if TYPE_CHECKING:  # the normaliser and the readers are imported when a note needs them, not before
+    from vaulttool.core import normalise as core
+    from vaulttool.usecases.normalising import Loaded, VaultContext
+    from vaulttool.usecases.prepare import Prepared
 
 __all__ = ["Run", "BATCH", "PENDING_BUDGET"]
 
@@ -70,6 +73,8 @@ class Run:
         return self.tagger.analyse(info.title, info.description, info.body)
 
     def prepare_one(self, rel: str) -> Prepared:
+        from vaulttool.usecases.prepare import Prepared, prepare_file
+
         try:
             return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
                                 explicit=self.explicit, restored=self.restored)
@@ -78,6 +83,8 @@ class Run:
 
     def read_all(self, rels: list[str]) -> None:
         """Read, analyse and index ``rels`` (in worker processes when there are many)."""
+        from vaulttool.usecases.prepare import PARALLEL_MIN, prepare_many
+
         if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
             results = prepare_many(self.vault, rels, self.jobs, normalise=self.normalise,
                                    explicit=self.explicit, restored=self.restored)
@@ -90,6 +97,8 @@ class Run:
 
     def accept(self, p: Prepared) -> None:
         """Index a prepared note and queue it for normalisation if it is a raw clip."""
+        from vaulttool.core.noteinfo import read_note
+
         rel = p.rel
         if p.error is not None:
             self.fail(p.error)
@@ -136,6 +145,8 @@ class Run:
         self.summary.indexed += 1
 
     def normalise_pending(self, taken: set[str]) -> None:
+        from vaulttool.usecases.normalising import VaultContext
+
         if not self.pending:
             return
         self._wait_quiet()
@@ -155,6 +166,9 @@ class Run:
     def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
         """Finish a batch of clips, stage their new bytes and originals, make all of it durable with
         one sync, then replace the notes one by one (each only if it did not change meanwhile)."""
+        from vaulttool.core import normalise as core
+        from vaulttool.usecases.normalising import commit_staged, stage_result
+
         staged = []
         for item in items:
             if item.draft is None:  # dropped to bound memory: read and prepare it again
@@ -211,6 +225,8 @@ class Run:
     def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
         """A pending clip that was not normalised after all is indexed as it is (``error``: why, kept
         so that later runs name it again)."""
+        from vaulttool.core.noteinfo import read_note
+
         info = read_note(loaded.rel, loaded.decoded.text)
         info.error = error or info.error
         analysis = self.analyse_note(info)
@@ -219,6 +235,7 @@ class Run:
         self.summary.indexed += 1
 
     def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st, draft: core.Draft) -> None:
+        from vaulttool.core.noteinfo import read_note
         from vaulttool.core.frontmatter import split
         from vaulttool.vaultio import digest
 
