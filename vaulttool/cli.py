@@ -154,8 +154,8 @@ def query(obj, tags, site, since, until, sort, limit, fmt):
         if notes:
             click.echo(output.json_lines(notes))
     elif fmt == "paths":
-        for n in notes:
-            click.echo(n["path"])
+        if notes:
+            click.echo("\n".join(n["path"] for n in notes))
     else:
         rows = [((n["created"] or "")[:10], n["title"], ", ".join(n["tags"]), n["path"]) for n in notes]
         if rows:

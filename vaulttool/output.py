@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
 from typing import Iterable, Sequence
 
 __all__ = ["width", "table", "json_lines", "json_doc"]
+
+
+# East Asian Wide and Fullwidth ranges (CJK, Hangul, kana, fullwidth forms, emoji): two columns each.
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+                   "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
+_ZERO = re.compile("[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]")
 
 
 def width(text: str) -> int:
     """Columns a string takes in a terminal (CJK and other wide characters take two)."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    return len(text) + len(_WIDE.findall(text)) - len(_ZERO.findall(text))
 
 
 def _fit(text: str, cols: int) -> str:
-    if width(text) <= cols:
+    if len(text) <= cols // 2 or width(text) <= cols:
         return text
     out, used = [], 0
     for ch in text:

@@ -25,11 +25,6 @@ def _note_dict(row: sqlite3.Row, tags: list[str]) -> dict:
 
 def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in ids}
-    if len(ids) > 2000:  # many notes: one pass over the tag table beats thousands of lookups
-        for note_id, tag in store.conn.execute("SELECT note_id, tag FROM note_tags ORDER BY note_id, pos"):
-            if note_id in out:
-                out[note_id].append(tag)
-        return out
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         rows = store.conn.execute(
@@ -66,16 +61,16 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     if key not in _SORTS:
         raise UsageError(f"--sort is one of created, title, path (with - for descending), not {sort!r}")
     order = f"{_SORTS[key]} {'DESC' if desc else 'ASC'}, n.path"
-    sql = (f"SELECT n.id, n.path, n.title, n.created, n.source, n.site, n.description FROM notes n"
-           f" WHERE {' AND '.join(where)} ORDER BY {order}")
+    sql = (f"SELECT n.id, n.path, n.title, n.created, n.source, n.site, n.description,"
+           f" (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM note_tags WHERE note_id = n.id ORDER BY pos))"
+           f" AS tag_list FROM notes n WHERE {' AND '.join(where)} ORDER BY {order}")
     if limit is not None:
         if limit < 0:
             raise UsageError("--limit must be 0 or more")
         sql += " LIMIT ?"
         params.append(limit)
     rows = store.conn.execute(sql, params).fetchall()
-    tags = _tags_for(store, [r["id"] for r in rows])
-    return [_note_dict(r, tags[r["id"]]) for r in rows]
+    return [_note_dict(r, r["tag_list"].split("\x1f") if r["tag_list"] else []) for r in rows]
 
 
 def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:
