@@ -301,7 +301,7 @@ def test_the_pos_table_is_jiebas_and_posseg_is_not_imported():
 
 
 def test_overlapping_keys():
-    from vaulttool.core.tagger import _overlaps
+    from vaulttool.core.tagchoice import _overlaps
 
     assert _overlaps("具身", "具身智能") and _overlaps("具身智能", "具身")
     assert _overlaps("o3", "o3-mini") and _overlaps("openai", "openai发布")

@@ -1,18 +1,15 @@
-"""HTML → Obsidian-ready Markdown, and escaping for text that is already Markdown.
+"""HTML → Obsidian-ready Markdown.
 
 ``html_to_markdown`` is built on markdownify with a converter subclass that knows
 Weibo's post HTML (see ``weibo``): hashtag anchors become escaped text, super
 topics keep their link, ``sinaurl`` redirects are unwrapped, icons vanish (emoticons
 leave their ``[alt]``), ``<video>`` keeps its poster and fallback text. Active
 content (``<script>``, ``<iframe>``, ``on*`` attributes, ``javascript:`` URLs ...)
-is removed and listed in ``dropped``.
+is removed and listed in ``dropped``. Text nodes are escaped by :mod:`vaulttool.core.mdescape`
+(its docstring has the rules), and the result as a whole as text that is already Markdown.
 
-Escaping rules for text nodes: ``*`` always; ``_`` unless between two letters or
-digits; ``#`` of ``#话题#`` and of heading-like ``# `` at a line start; ``<`` before a
-letter, ``/``, ``!`` or ``?``; ``](`` and ``[[``; ``~~``; a backslash before ASCII
-punctuation, space or line end; whole lines of ``---`` / ``===`` (setext underlines). Line-initial ``-``,
-``+``, ``>`` and ``1.`` are left alone: authors write lists and quotes with them.
-Bare URLs in text are never escaped.
+``looks_like_html`` (from :mod:`vaulttool.core.htmltags`) and ``escape_plain_text`` (from
+:mod:`vaulttool.core.mdescape`) are importable from here too.
 """
 
 from __future__ import annotations
@@ -26,163 +23,11 @@ from markdownify import should_remove_whitespace_inside as inside
 from markdownify import should_remove_whitespace_outside as outside
 
 from . import weibo
+from .htmltags import looks_like_html
+from .mdescape import FENCE, escape_plain_text, escape_text_node
 from .urls import is_safe_url, unwrap_redirect
 
 __all__ = ["HtmlConversion", "html_to_markdown", "looks_like_html", "escape_plain_text"]
-
-# --------------------------------------------------------------------------- HTML detection
-
-HTML_ELEMENTS = frozenset("""
-a abbr address area article aside audio b bdi bdo blockquote body br button canvas caption
-center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
-fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img
-input ins kbd label legend li link main map mark meta meter nav noscript object ol optgroup
-option output p picture pre progress q rp rt ruby s samp script section select small source
-span strong style sub summary sup table tbody td template textarea tfoot th thead time title tr
-track u ul var video wbr
-""".split())
-VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
-
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9\-]*)((?:\s[^<>]*?)?)\s*(/?)>")
-_ATTR_VALUE = re.compile(r"""[A-Za-z_:][\w:.\-]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
-_CLOSER = re.compile(r"</([A-Za-z][A-Za-z0-9\-]*)\s*>")
-
-
-def _closers(text: str) -> frozenset[str]:
-    return frozenset(m.group(1).lower() for m in _CLOSER.finditer(text))
-
-
-def _is_real_tag(m: re.Match, closers: frozenset[str]) -> bool:
-    closing, name, attrs, selfclose = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
-    if name not in HTML_ELEMENTS:
-        return False
-    if closing or name in VOID_ELEMENTS:
-        return True
-    if _ATTR_VALUE.search(attrs):
-        return True
-    if selfclose or attrs.strip():
-        return False
-    return name in closers
-
-
-def looks_like_html(text: str) -> bool:
-    """True when ``text`` holds real HTML markup: a void element (``<br>``, ``<img ...>``),
-    a known element with ``name=value`` attributes, a closing tag of a known element, or an
-    opening tag that is closed later. Prose such as ``<circle>``, ``<think>`` or ``a < b``
-    is not HTML."""
-    if "<" not in text:
-        return False
-    closers = _closers(text)
-    return any(_is_real_tag(m, closers) for m in _TAG.finditer(text))
-
-
-# --------------------------------------------------------------------------- escaping
-
-_URL = r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%']+"
-_HASHTAG_BODY = r"#(?=[^\s#\\])[^#\n\\\[\]<>`]{1,60}#"
-
-# Tokens of text that is already Markdown, scanned left to right.
-_PLAIN = re.compile(
-    r"(?P<code>(?P<ticks>`+)[^`].*?(?<!`)(?P=ticks)(?!`))"
-    r"|(?P<run>`+)"
-    r"|(?P<dest>\]\((?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*))"
-    r"|(?P<auto><[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>|<[^\s@<>]+@[^\s@<>]+>)"
-    r"|(?P<math>\$\$.+?\$\$|\$(?=[^\s$])[^$\n]*?[^\s$\\]\$(?!\d))"
-    r"|(?P<url>" + _URL + r")"
-    r"|(?P<hashtag>\\?" + _HASHTAG_BODY + r")"
-    r"|(?P<esc>\\[!-/:-@\[-`{-~])"
-    r"|(?P<lt><)(?=[A-Za-z/?])",
-    re.S,
-)
-_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
-
-
-def _split_fences(text: str) -> list[tuple[bool, str]]:
-    """(is_code, chunk) pieces; fenced code blocks are kept whole."""
-    pieces: list[tuple[bool, str]] = []
-    buf: list[str] = []
-    fence: str | None = None
-    for line in text.splitlines(keepends=True):
-        m = _FENCE.match(line)
-        if fence is None and m:
-            if buf:
-                pieces.append((False, "".join(buf)))
-            buf, fence = [line], m.group(1)[0] * len(m.group(1))
-        elif fence is not None:
-            buf.append(line)
-            if m and m.group(1).startswith(fence) and not line[m.end():].strip():
-                pieces.append((True, "".join(buf)))
-                buf, fence = [], None
-        else:
-            buf.append(line)
-    if buf:
-        pieces.append((fence is not None, "".join(buf)))
-    return pieces
-
-
-def escape_plain_text(text: str) -> str:
-    """Escape what would render wrongly in Obsidian in text that is already Markdown:
-    Weibo hashtags ``#话题#`` → ``\\#话题#`` and tag-looking ``<think>`` → ``\\<think>``
-    (real HTML, code, math, links and URLs are left alone). Idempotent; keeps line breaks."""
-    if "#" not in text and "<" not in text:
-        return text
-    closers = _closers(text)
-
-    def repl(m: re.Match) -> str:
-        kind = m.lastgroup
-        if kind == "hashtag":
-            tok = m.group(0)
-            return tok if tok.startswith("\\") else "\\" + tok
-        if kind == "lt":
-            tag = _TAG.match(m.string, m.start())
-            if tag and _is_real_tag(tag, closers):
-                return "<"
-            return "\\<"
-        return m.group(0)
-
-    return "".join(
-        chunk if is_code else _PLAIN.sub(repl, chunk) for is_code, chunk in _split_fences(text)
-    )
-
-
-_NODE = re.compile(
-    r"(?P<url>" + _URL + r")"
-    r"|(?P<hashtag>" + _HASHTAG_BODY + r")"
-    r"|(?P<heading>^#{1,6}(?=[ \t]|$))"
-    r"|(?P<setext>^(?:={1,}|-{2,})(?=[ \t]*$))"
-    r"|(?P<bs>\\(?![^\W_]))"
-    r"|(?P<star>\*)"
-    r"|(?P<under>(?<![^\W_])_|_(?![^\W_]))"
-    r"|(?P<lt><(?=[A-Za-z/!?]))"
-    r"|(?P<brk>\](?=\())|(?P<dbl>\[(?=\[))"
-    r"|(?P<tilde>~{2,})"
-    r"|(?P<pipe>\|)",
-    re.M,
-)
-
-
-def _escape_node(text: str, in_cell: bool = False) -> str:
-    """Escape a text node of HTML for Markdown (rules in the module docstring)."""
-
-    def repl(m: re.Match) -> str:
-        kind = m.lastgroup
-        tok = m.group(0)
-        if kind == "url":
-            return tok
-        if kind == "hashtag":
-            return "\\#" + _escape_node(tok[1:-1], in_cell) + "#"
-        if kind == "tilde":
-            return "\\~" * len(tok)
-        if kind == "pipe":
-            return "\\|" if in_cell else tok
-        if kind == "bs":
-            return "\\\\"
-        return "\\" + tok
-
-    return _NODE.sub(repl, text)
-
-
-# --------------------------------------------------------------------------- converter
 
 _DROP_ELEMENTS = frozenset(
     "script style iframe frame frameset object embed applet form template noscript head "
@@ -291,7 +136,7 @@ class _Converter(MarkdownConverter):
         if "pre" not in parent_tags:
             text = _WS.sub(" ", text)
         if "_noformat" not in parent_tags:
-            text = _escape_node(text, in_cell=bool(parent_tags & {"td", "th"}))
+            text = escape_text_node(text, in_cell=bool(parent_tags & {"td", "th"}))
         if "pre" not in parent_tags:
             if outside(el.previous_sibling) or (inside(el.parent) and not el.previous_sibling):
                 text = text.lstrip(" ")
@@ -326,7 +171,7 @@ class _Converter(MarkdownConverter):
         if weibo.is_super_topic(href) and text:
             _add(self.result.super_topics, _WS.sub(" ", el.get_text()).strip())
         if not text:
-            text = _escape_node(href)
+            text = escape_text_node(href)
         _add(self.result.links, href)
         return f"{prefix}[{_bracket_text(text)}]({_dest(href)}{_title(el)}){suffix}"
 
@@ -335,7 +180,7 @@ class _Converter(MarkdownConverter):
         if weibo.is_icon_image(el):
             if not alt:
                 return ""
-            alt = _escape_node(alt)
+            alt = escape_text_node(alt)
             following = el.find_next(string=True)
             if following is not None and str(following).lstrip().startswith(("(", "[")):
                 alt = _escape_brackets(alt, "]")
@@ -344,12 +189,12 @@ class _Converter(MarkdownConverter):
         if not src or src.startswith("data:image/gif") or src.startswith("data:image/svg"):
             src = next((el[a].strip() for a in _LAZY_SRC if el.get(a)), src)
         if not src:
-            return _escape_node(alt)
+            return escape_text_node(alt)
         if not is_safe_url(src):
             self._drop(f"unsafe image: {src[:100]}")
-            return _escape_node(alt)
+            return escape_text_node(alt)
         _add(self.result.images, src)
-        return f"![{_bracket_text(_escape_node(alt))}]({_dest(src)}{_title(el)})"
+        return f"![{_bracket_text(escape_text_node(alt))}]({_dest(src)}{_title(el)})"
 
     def _media(self, el, text, parent_tags, poster: str) -> str:
         parts = []
@@ -363,7 +208,7 @@ class _Converter(MarkdownConverter):
         if src:
             if is_safe_url(src):
                 _add(self.result.links, src)
-                parts.append(f"[{_escape_node(src)}]({_dest(src)})")
+                parts.append(f"[{escape_text_node(src)}]({_dest(src)})")
             else:
                 self._drop(f"unsafe link: {src[:100]}")
         if text.strip():
@@ -413,7 +258,7 @@ def _tidy(markdown: str) -> str:
     fence: str | None = None
     for line in markdown.split("\n"):
         line = line.rstrip(" \t\xa0")
-        m = _FENCE.match(line)
+        m = FENCE.match(line)
         if fence is not None:
             if m and m.group(1).startswith(fence) and not line[m.end():].strip():
                 fence = None
