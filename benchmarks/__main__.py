@@ -14,7 +14,6 @@ import json
 import shutil
 import sys
 import time
-from pathlib import Path
 
 from benchmarks.harness import BENCH, CORPUS, WORK, Runner, log, make_scratch
 from benchmarks.report import Report, write_readme
@@ -71,14 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not plan.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    text = Report(outcome, argv).render()
+    report = Report(outcome, argv)
+    text = report.render()
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "last-results.json").write_text(json.dumps([r.to_json() for r in outcome.results], ensure_ascii=False,
                                                        indent=1), encoding="utf-8")
     if plan.no_readme:
         print(text)
     else:
-        write_readme(text, BENCH / "README.md")
+        write_readme(text, BENCH / "README.md", report.key)
         log(f"results written to {BENCH / 'README.md'}")
     log(f"done in {time.monotonic() - started:.0f} s")
     failed = [r for r in outcome.results if r.median is None and not r.skipped]

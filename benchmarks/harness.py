@@ -129,6 +129,19 @@ class Result:
                 "extra": self.extra}
 
 
+@dataclass
+class Spec:
+    """One command to measure."""
+
+    name: str
+    argv: list[str]
+    display: str
+    setup: Callable[[int], None] | None = None
+    accept: Callable[[Run], bool] | None = None
+    note: str = ""
+    timeout: float | None = None
+
+
 class Runner:
     def __init__(self, scratch: Path, timeout: float = 900.0):
         self.scratch = scratch
@@ -141,42 +154,49 @@ class Runner:
         self.results: list[Result] = []
 
     def measure(self, name: str, argv: Sequence[str], *, repeat: int = 5, display: str | None = None,
-                setup: Callable[[int], None] | None = None, cwd: Path | None = None,
-                env: dict | None = None, timeout: float | None = None, stop_on_failure: bool = True,
+                setup: Callable[[int], None] | None = None, timeout: float | None = None,
                 note: str = "", accept: Callable[[Run], bool] | None = None) -> Result:
         """Run ``argv`` ``repeat`` times (``setup(i)`` before each run, untimed). A run counts when it
         exits 0, or when ``accept(run)`` says so (e.g. ``reindex`` exiting 1 after naming files it could
-        not read: the run itself was complete)."""
-        res = Result(name, display or " ".join(argv), note=note)
-        self.results.append(res)
-        for i in range(repeat):
-            if i > 0 and not self.allow(res.runs[-1].wall):
-                res.note = (res.note + "; " if res.note else "") + f"{i} run{'s' if i > 1 else ''} only (time budget)"
-                break
-            if setup is not None:
-                try:
-                    setup(i)
-                except Exception as exc:  # a broken setup is reported like a failed run
-                    res.runs.append(Run(0.0, -1, 0, 0, 0, False, "", f"setup failed: {exc!r}", ok=False))
-                    break
-            run = self.once(argv, cwd=cwd, env=env, timeout=min(timeout or self.timeout, self.limit()))
-            run.ok = not run.timeout and (run.rc == 0 or (accept is not None and accept(run)))
-            for earlier in res.runs:  # only the last run's full output is kept (it may be megabytes)
-                earlier.stdout, earlier.stderr = earlier.stdout[-4000:], earlier.stderr[-4000:]
-            res.runs.append(run)
-            if not run.ok and stop_on_failure:
-                break
-        status = f"{res.median:.3f} s (n={len(res.ok_runs)})" if res.median is not None else f"FAILED {res.error}"
-        log(f"{name}: {status}")
-        return res
+        not read: the run itself was complete). The first run that does not count ends the series."""
+        spec = Spec(name, list(argv), display or " ".join(argv), setup, accept, note, timeout)
+        return self.interleave([spec], repeat)[0]
 
-    def once(self, argv: Sequence[str], *, cwd: Path | None = None, env: dict | None = None,
-             timeout: float | None = None) -> Run:
+    def interleave(self, specs: list["Spec"], repeat: int) -> list[Result]:
+        """Run several commands in turns (a, b, a, b, ...), so that a ratio between them is taken under
+        the same load of the machine."""
+        results = [Result(s.name, s.display, note=s.note) for s in specs]
+        self.results.extend(results)
+        for i in range(repeat):
+            if i > 0 and not self.allow(sum(r.runs[-1].wall for r in results if r.runs)):
+                for res in results:
+                    res.note = (res.note + "; " if res.note else "") + f"{i} run{'s' if i > 1 else ''} only (time budget)"
+                break
+            for spec, res in zip(specs, results):
+                if res.runs and not res.runs[-1].ok:
+                    continue
+                if spec.setup is not None:
+                    try:
+                        spec.setup(i)
+                    except Exception as exc:  # a broken setup is reported like a failed run
+                        res.runs.append(Run(0.0, -1, 0, 0, 0, False, "", f"setup failed: {exc!r}", ok=False))
+                        continue
+                run = self.once(spec.argv, timeout=min(spec.timeout or self.timeout, self.limit()))
+                run.ok = not run.timeout and (run.rc == 0 or (spec.accept is not None and spec.accept(run)))
+                for earlier in res.runs:  # only the last run's full output is kept (it may be megabytes)
+                    earlier.stdout, earlier.stderr = earlier.stdout[-4000:], earlier.stderr[-4000:]
+                res.runs.append(run)
+        for res in results:
+            status = f"{res.median:.3f} s (n={len(res.ok_runs)})" if res.median is not None else f"FAILED {res.error}"
+            log(f"{res.name}: {status}")
+        return results
+
+    def once(self, argv: Sequence[str], *, timeout: float | None = None) -> Run:
         self.count += 1
         base = self.scratch / f"run{self.count:04d}"
         out, err, result = base.with_suffix(".out"), base.with_suffix(".err"), base.with_suffix(".json")
         wrapper = [PYTHON, str(CHILD), str(result), str(timeout or self.timeout), str(out), str(err), "--", *argv]
-        subprocess.run(wrapper, cwd=cwd or ROOT, env=env or child_env(), check=False,
+        subprocess.run(wrapper, cwd=ROOT, env=child_env(), check=False,
                        timeout=(timeout or self.timeout) + 60)
         try:
             data = json.loads(result.read_text())
@@ -279,7 +299,8 @@ def index_counts(vault: Path) -> dict:
         "cjk_tags": "SELECT count(DISTINCT key) FROM note_tags WHERE key GLOB '*[一-龥]*'",
         "topics": "SELECT count(DISTINCT topic) FROM note_topics",
         "links": "SELECT count(*) FROM links",
-        "wikilinks": "SELECT count(*) FROM links WHERE kind IN ('wikilink', 'embed')",
+        "wikilinks": "SELECT count(*) FROM links WHERE kind = 'wikilink'",
+        "internal_links": "SELECT count(*) FROM links WHERE status != 'external'",
         "links_resolved": "SELECT count(*) FROM links WHERE resolved IS NOT NULL",
         "notes_with_backlinks": "SELECT count(DISTINCT resolved) FROM links WHERE resolved IS NOT NULL",
         "duplicates": "SELECT count(*) FROM notes WHERE props LIKE '%duplicate_of%'",

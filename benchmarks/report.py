@@ -15,6 +15,15 @@ from benchmarks.suite import Outcome
 START = "<!-- results:start -->"
 END = "<!-- results:end -->"
 
+
+def markers(key: str) -> tuple[str, str]:
+    """The markers of one results block: the full run's block has none of its own; any other run (quick,
+    ``--only``, other sizes) gets a block of its own keyed by its options, replaced when run again."""
+    if not key:
+        return START, END
+    return f"<!-- results:start {key} -->", f"<!-- results:end {key} -->"
+
+
 TARGETS = {  # (result key, size or None for the corpus) -> (limit in seconds, text)
     ("warm reindex", None): (0.3, "≤ 0.3 s"),
     ("warm reindex", 50_000): (3.0, "≤ 3 s at 50k"),
@@ -102,6 +111,8 @@ class Report:
     def __init__(self, out: Outcome, argv: list[str]):
         self.out = out
         self.argv = argv
+        self.key = " ".join(a for a in argv if a != "--no-readme")
+        self.start, self.end = markers(self.key)
         self.misses: list[str] = []
         self.lines: list[str] = []
 
@@ -111,12 +122,12 @@ class Report:
     def render(self) -> str:
         out = self.out
         plan = out.plan
-        self.w(START)
+        self.w(self.start)
         self.w("<!-- written by `python -m benchmarks`: edits between these markers are overwritten -->")
         self.w()
-        self.w("## Results")
+        self.w("## Results" + (f" of `python -m benchmarks {self.key}`" if self.key else ""))
         self.w()
-        mode = "quick" if plan.quick else "full"
+        mode = "quick" if plan.quick else ("full" if not self.key else "partial")
         cmd = " ".join(["python -m benchmarks", *self.argv])
         self.w(f"Produced by `{cmd}` ({mode} run) on {time.strftime('%Y-%m-%d %H:%M %Z')} in "
                f"{out.seconds / 60:.1f} min.  ")
@@ -134,7 +145,7 @@ class Report:
         self.scaling()
         self.external()
         self.summary()
-        self.w(END)
+        self.w(self.end)
         return "\n".join(self.lines) + "\n"
 
     # -- sections ---------------------------------------------------------------------------------
@@ -188,6 +199,9 @@ class Report:
                 ratio = r.median / jieba
                 target = f"≤ {JIEBA_RATIO} × jieba.cut"
                 verdict = f"{ratio:.2f} × jieba.cut: " + ("met" if ratio <= JIEBA_RATIO else "**missed**")
+                jcpu = self.out.jieba.cpu if self.out.jieba else None
+                if jcpu and r.cpu:
+                    verdict += f" (CPU time: {r.cpu / jcpu:.2f} ×)"
                 if ratio > JIEBA_RATIO:
                     self.misses.append(f"corpus {key}: {fmt_s(r.median)} = {ratio:.2f} × jieba.cut "
                                        f"({fmt_s(jieba)}), target ≤ {JIEBA_RATIO}")
@@ -388,7 +402,8 @@ class Report:
             c = out.scaling[n].counts
             if c:
                 counts.append(f"{_k(n)}: {_n(c.get('notes'))} notes, {_n(c.get('tags'))} tags, "
-                              f"{_n(c.get('links'))} links ({_n(c.get('links_resolved'))} resolved), "
+                              f"{_n(c.get('links'))} links of which {_n(c.get('wikilinks'))} wikilinks "
+                              f"({_n(c.get('links_resolved'))} links resolved), "
                               f"index {c.get('index_mb', 0):.0f} MB")
         if counts:
             self.w("What the index held: " + "; ".join(counts) + ".")
@@ -438,11 +453,13 @@ def _k(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
-def write_readme(text: str, readme: Path) -> None:
+def write_readme(text: str, readme: Path, key: str = "") -> None:
+    """Put ``text`` (a results block) in place of the block with the same markers, or after the others."""
+    start, end = markers(key)
     current = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    if START in current and END in current:
-        head, rest = current.split(START, 1)
-        _, tail = rest.split(END, 1)
+    if start + "\n" in current and end in current:
+        head, rest = current.split(start + "\n", 1)
+        _, tail = rest.split(end, 1)
         new = head + text.rstrip("\n") + tail
     else:
         new = current.rstrip("\n") + "\n\n" + text

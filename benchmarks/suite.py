@@ -6,6 +6,7 @@ Groups (``--only``): floors, jieba, corpus, peers, tag_quality, watch_latency, s
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import time
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import synth
-from benchmarks.harness import (BENCH, CORPUS, PYTHON, Result, Runner, copy_corpus, copy_vault, corpus_clips,
+from benchmarks.harness import (BENCH, CORPUS, PYTHON, Result, Runner, Spec, copy_corpus, copy_vault, corpus_clips,
                                 drop_index, index_counts, loadavg, log, vaulttool_cmd)
 from benchmarks.peers import run_obsidiantools
 from benchmarks.vaultbench import Capabilities, VaultBench, fresh_copy
@@ -98,9 +99,12 @@ class Suite:
         self.corpus_clips = len(corpus_clips()[:: self.corpus_every])
         self.out.corpus_clips = self.corpus_clips
         self.out.corpus_label = self.corpus_label
+        if plan.budget <= 0:
+            runner.timeout = 6 * 3600.0  # no budget: only a hung run is stopped
         grace = 30.0 if plan.quick else 60.0
         runner.limit = lambda: max(60.0, self.budget.left() + grace)
-        runner.allow = lambda seconds: self.budget.allows(seconds)
+        self.later: list[str] = []  # the groups after the one running
+        runner.allow = lambda seconds: self.budget.allows(seconds + self.reserve)
 
     def run(self) -> Outcome:
         self.out.load.append(loadavg())
@@ -110,9 +114,10 @@ class Suite:
             self.out.notes.append(f"`vaulttool --help` failed: {self.caps.error}")
         steps = [("floors", self.floors), ("jieba", self.jieba), ("corpus", self.corpus), ("peers", self.peers),
                  ("scaling", self.scaling), ("tag_quality", self.tag_quality), ("watch_latency", self.watch_latency)]
-        for name, step in steps:
+        for i, (name, step) in enumerate(steps):
             if name not in self.plan.only:
                 continue
+            self.later = [later for later, _ in steps[i + 1:] if later in self.plan.only]
             if self.budget.left() < 20 and name not in ("tag_quality", "watch_latency"):
                 self.out.notes.append(f"The {name} benchmarks were skipped: the time budget was spent "
                                       f"(run `python -m benchmarks --only {name} --budget 0`).")
@@ -140,45 +145,70 @@ class Suite:
             "floor vaulttool --version", [*vaulttool_cmd(), "--version"], repeat=n, display="vaulttool --version")
 
     # -- jieba ---------------------------------------------------------------------------------
-    def jieba(self) -> None:
-        n = self.plan.reps(3, 1)
-        res = self.runner.measure("jieba.cut floor", [PYTHON, str(BENCH / "jieba_floor.py"), str(self.corpus_src)],
-                                  repeat=n, display=f"python benchmarks/jieba_floor.py {self.corpus_label}")
-        if res.ok_runs:
-            import json
+    def jieba_spec(self) -> Spec:
+        return Spec("jieba.cut floor", [PYTHON, str(BENCH / "jieba_floor.py"), str(self.corpus_src)],
+                    f"python benchmarks/jieba_floor.py {self.corpus_label}")
 
+    def keep_jieba(self, res: Result) -> None:
+        if res.ok_runs:
             try:
                 res.extra = json.loads(res.ok_runs[-1].stdout.strip().splitlines()[-1])
             except (ValueError, IndexError):
                 pass
         self.out.jieba = res
 
+    def jieba(self) -> None:
+        if "corpus" in self.plan.only:
+            return  # measured in turns with the corpus's cold reindex, so their ratio sees one load
+        self.keep_jieba(self.runner.interleave([self.jieba_spec()], self.plan.reps(3, 1))[0])
+
     # -- the corpus copy -----------------------------------------------------------------------
     def corpus(self) -> None:
+        """In order of importance: when the budget runs short, the later steps are the ones left out."""
         vault = self.scratch / "corpus"
         vb = VaultBench(self.runner, vault, self.corpus_label, self.caps)
         self.out.corpus = vb
-        cold_n = self.plan.reps(3, 1)
         copy = lambda t: copy_corpus(t, self.corpus_src)  # noqa: E731
-        vb.cold(cold_n, fresh_copy(copy, vault), note="fresh copy before each run, no index")
+        with_jieba = "jieba" in self.plan.only
+        if with_jieba:
+            log("the jieba floor runs in turns with the cold reindex")
+        vb.cold(self.plan.reps(3, 1), fresh_copy(copy, vault), note="fresh copy before each run, no index",
+                alongside=[self.jieba_spec()] if with_jieba else [])
+        if with_jieba:
+            vb.alongside[0].note = "run in turns with the cold reindex"
+            self.keep_jieba(vb.alongside[0])
         cold = vb.results["cold reindex"]
         if cold.median and cold.extra.get("summary", {}).get("scanned"):
             self.per_note_cold = cold.median / cold.extra["summary"]["scanned"]
-        if "--jobs" in self.caps.reindex_options:
-            # the default already uses one worker per core (2 here): the variant is one process, the
-            # setting to compare with the single-process jieba floor
-            vb.cold(cold_n, fresh_copy(copy, vault), key="cold reindex --jobs 1", extra_args=("--jobs", "1"),
-                    note="one process; fresh copy before each run")
-            vb.results["cold reindex"].note += "; default --jobs: one worker per core"
         if not cold.ok_runs:
             vb.skip("warm reindex", ["reindex"], "cold reindex failed: no index to reuse")
             return
         vb.warm(self.plan.reps(5, 3))
         vb.reads(self.plan.reps(7, 3))
-        vb.full(self.plan.reps(3, 1))
-        vb.full_without_pages(self.plan.reps(3, 1))
-        vb.pages_from_scratch(self.plan.reps(3, 1))
-        vb.one_new_clip(self.plan.reps(3, 2))
+        big = cold.median or 60.0
+        steps = [
+            ("reindex after 1 new clip", ["reindex"], 5.0, lambda: vb.one_new_clip(self.plan.reps(3, 2))),
+            ("reindex, pages folder deleted", ["reindex"], 0.3 * big, lambda: vb.pages_from_scratch(self.plan.reps(3, 1))),
+            ("reindex --full", ["reindex", "--full"], 0.4 * big, lambda: vb.full(self.plan.reps(3, 1))),
+            ("reindex --full, no pages", ["reindex", "--full"], None,
+             lambda: vb.full_without_pages(self.plan.reps(3, 1))),
+        ]
+        if "--jobs" in self.caps.reindex_options:
+            # the default already uses one worker per core (2 here): the variant is one process, the
+            # setting to compare with the single-process jieba floor
+            cold.note += "; default --jobs: one worker per core"
+            steps.append(("cold reindex --jobs 1", ["reindex", "--jobs", "1"], big,
+                          lambda: vb.cold(self.plan.reps(2, 1), fresh_copy(copy, vault), key="cold reindex --jobs 1",
+                                          extra_args=("--jobs", "1"), note="one process; fresh copy before each run")))
+        for key, args, estimate, step in steps:
+            if estimate is None:  # as long as the --full run measured just before, or a guess
+                full = vb.results.get("reindex --full")
+                estimate = (full.median if full is not None and full.median else 0.4 * big) * 1.5
+            if self.runner.allow(estimate):
+                step()
+            else:
+                vb.skip(key, args, f"about {estimate:.0f} s: over the time budget (later groups keep "
+                                   f"{self.reserve:.0f} s)")
 
     # -- peers ---------------------------------------------------------------------------------
     def peers(self) -> None:
@@ -187,7 +217,7 @@ class Suite:
             return
         # obsidiantools on a raw copy of the corpus (what the user has before vaulttool touches it)
         estimate = 110  # measured: about 85 s for the corpus, plus installing it on a first run
-        if not self.budget.allows(estimate):
+        if not self.runner.allow(estimate):
             self.out.notes.append(f"obsidiantools on the corpus skipped: about {estimate} s, over the time budget.")
         else:
             raw = copy_corpus(self.scratch / "corpus-raw")
@@ -202,6 +232,11 @@ class Suite:
             shutil.rmtree(raw, ignore_errors=True)
         # both on a synthetic vault with wikilinks (already normalised, so vaulttool only indexes)
         n = 1000
+        estimate = 15 + (self.per_note_cold or 0.02) * n
+        if not self.runner.allow(estimate):
+            self.out.notes.append(f"The synthetic peer comparison ({n:,} notes) skipped: about {estimate:.0f} s, "
+                                  f"over the time budget.")
+            return
         src = self.scratch / "peer-syn-src"
         synth.generate(src, n, seed=self.plan.seed, normalised=True)
         vault = self.scratch / "peer-syn"
@@ -219,6 +254,28 @@ class Suite:
         shutil.rmtree(src, ignore_errors=True)
 
     # -- scripts others own ----------------------------------------------------------------------
+    @property
+    def reserve(self) -> float:
+        """Seconds kept free for the later groups: the least each needs, for those that can still fit."""
+        left, total = self.budget.left(), 0.0
+        for group in self.later:
+            need = self._minimum(group)
+            if total + need <= left:
+                total += need
+        return total
+
+    def _minimum(self, group: str) -> float:
+        """The least time a group needs to give its main figures (kept free while earlier groups run)."""
+        per_note = self.per_note_cold or 0.02
+        if group == "peers":
+            return 0.0 if self.plan.quick else 170.0  # obsidiantools on the corpus, the 1k synthetic pair
+        if group == "scaling":
+            n = min(self.plan.sizes) if self.plan.sizes else 0
+            return per_note * n * 1.6 + 15 if n else 0.0
+        if group == "tag_quality":
+            return self._external_estimate(group) if self._will_run_external(group) else 0.0
+        return 0.0
+
     def _will_run_external(self, name: str) -> bool:
         return name in self.plan.only and not self.plan.quick and (BENCH / f"{name}.py").exists()
 
@@ -258,15 +315,14 @@ class Suite:
     # -- scaling -------------------------------------------------------------------------------
     def scaling(self) -> None:
         sizes = sorted(self.plan.sizes)
-        # keep time for tag_quality (short); the watch benchmark gets what is left after the scaling runs
-        reserve = self._external_estimate("tag_quality") if self._will_run_external("tag_quality") else 0.0
+        reserve = self.reserve  # kept for tag_quality; the watch benchmark gets what is left
         for n in sizes:
             cold_reps = self.plan.reps(3, 1) if n <= 1000 else (self.plan.reps(2, 1) if n <= 10_000 else 1)
             if self.plan.repeat is not None and n <= 10_000:
                 cold_reps = max(1, self.plan.repeat)
             per_note = self.per_note_cold or 0.005
             estimate = per_note * n * (cold_reps + 0.6) + n * 0.00035 + 15
-            if not self.budget.allows(estimate + reserve):
+            if not self.runner.allow(estimate):
                 why = (f"would take about {estimate:.0f} s (cold reindex {per_note * 1000:.1f} ms/note), "
                        f"{self.budget.left() - reserve:.0f} s of the {self.plan.budget:.0f} s budget left; "
                        f"run `python -m benchmarks --only scaling --sizes {n} --budget 0`")

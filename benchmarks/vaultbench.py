@@ -13,10 +13,10 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from benchmarks.harness import (CORPUS, PYTHON, ROOT, Result, Runner, child_env, completed_reindex, drop_index,
-                                failed_files, index_counts, log, parse_summary, vaulttool_cmd)
+from benchmarks.harness import (CORPUS, PYTHON, ROOT, Result, Runner, Spec, child_env, completed_reindex,
+                                drop_index, failed_files, index_counts, log, parse_summary, vaulttool_cmd)
 
 
 @dataclass
@@ -38,8 +38,8 @@ class Capabilities:
             caps.error = str(exc)
             return caps
         if top.returncode != 0:
-            caps.error = (top.stderr or top.stdout).strip().splitlines()[-1:] or ["vaulttool --help failed"]
-            caps.error = caps.error[0]
+            lines = (top.stderr or top.stdout).strip().splitlines()
+            caps.error = lines[-1] if lines else f"vaulttool --help exited {top.returncode}"
             return caps
         in_commands = False
         for line in top.stdout.splitlines():
@@ -66,6 +66,7 @@ class VaultBench:
         self.size = size
         self.vt = vaulttool_cmd()
         self.results: dict[str, Result] = {}
+        self.alongside: list[Result] = []
         self.counts: dict = {}
         self.picks: dict = {}
 
@@ -90,10 +91,15 @@ class VaultBench:
         return res
 
     # -- reindex --------------------------------------------------------------------------------
-    def reindex(self, key: str, args: list[str], repeat: int, **kw) -> Result:
+    def reindex(self, key: str, args: list[str], repeat: int, *, setup: Callable[[int], None] | None = None,
+                note: str = "", alongside: Sequence[Spec] = ()) -> Result:
         """A ``reindex`` run; exit 1 after a complete run (some files failed) still gives a figure, and
-        the failed files are kept for the report."""
-        res = self.measure(key, args, repeat, accept=completed_reindex, **kw)
+        the failed files are kept for the report. ``alongside``: commands run in turns with it (a
+        baseline), whose results land in ``self.alongside``."""
+        argv, shown = self.cmd(*args)
+        spec = Spec(f"{self.label} {key}", argv, shown, setup, completed_reindex, note)
+        res, *self.alongside = self.runner.interleave([spec, *alongside], repeat)
+        self.results[key] = res
         if res.last:
             text = res.last.stdout + "\n" + res.last.stderr
             res.extra["summary"] = parse_summary(text)
@@ -101,10 +107,10 @@ class VaultBench:
         return res
 
     def cold(self, repeat: int, fresh: Callable[[int], None], key: str = "cold reindex",
-             extra_args: tuple[str, ...] = (), note: str = "") -> Result:
+             extra_args: tuple[str, ...] = (), note: str = "", alongside: Sequence[Spec] = ()) -> Result:
         """``reindex`` on a vault without an index whose clips are all new; ``fresh(i)`` lays the vault
         out anew before each run (not timed)."""
-        return self.reindex(key, ["reindex", *extra_args], repeat, setup=fresh, note=note)
+        return self.reindex(key, ["reindex", *extra_args], repeat, setup=fresh, note=note, alongside=alongside)
 
     def warm(self, repeat: int) -> Result:
         return self.reindex("warm reindex", ["reindex"], repeat)
