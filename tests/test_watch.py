@@ -523,14 +523,17 @@ def test_second_watcher_refuses_naming_the_holder(tmp_path, proc):
 
 def test_queue_overflow_triggers_a_rescan_that_finds_everything(tmp_path, proc):
     vault = make_vault(tmp_path)
+    # the folder exists before the watcher starts, so its inotify watch is in place: a folder made
+    # while the watcher is stopped would be walked when its creation event is read, and every file
+    # in it found that way instead of through the (overflowing) queue
+    many = vault / "attachments"
+    many.mkdir()
     p = proc(vault, "-v")
     wait_for(lambda: p.has("watching "), timeout=30, what=f"the watcher to start: {p.text()}")
     try:
         limit = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
     except OSError:
         limit = 16384
-    many = vault / "attachments"
-    many.mkdir()
     os.kill(p.p.pid, signal.SIGSTOP)
     try:
         for i in range(limit // 2 + 1000):  # each file: created, modified, closed
