@@ -35,8 +35,13 @@ class _Group(click.Group):
         except VaultToolError as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild it "
-                                       "from the notes") from None
+            from vaulttool.store import is_damage
+
+            if is_damage(exc):
+                raise click.ClickException(f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild "
+                                           "it from the notes") from None
+            raise click.ClickException(f"the index could not be read ({exc}); try again, or run "
+                                       "`vaulttool reindex --full`") from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

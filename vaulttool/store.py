@@ -17,7 +17,33 @@ from typing import Iterable, Iterator
 from vaulttool.core.model import Link, NoteInfo
 from vaulttool.lock import host_id
 
-__all__ = ["Store", "SCHEMA_VERSION"]
+__all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage"]
+
+# Left in the state folder by a reader that hit a damaged index (readers open it read-only and cannot
+# repair it); the next writer rebuilds the index from the notes and removes it.
+DAMAGED_MARK = "index-damaged"
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an SQLite error means the index file is damaged (not busy, not a bug in a query)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+    return type(exc) is sqlite3.DatabaseError
+
+
+def _read_mark(mark: Path) -> str:
+    try:
+        return mark.read_text(encoding="utf-8", errors="replace").strip()[:200]
+    except OSError as exc:
+        return str(exc)
+
+
+def mark_damaged(state_dir: Path, reason: str) -> None:
+    try:
+        (state_dir / DAMAGED_MARK).write_text(reason + "\n", encoding="utf-8")
+    except OSError:
+        pass
 
 MIGRATIONS: list[str] = [
     # 1: notes, tags, topics, links, attachments, tokeniser cache, document frequencies
@@ -129,12 +155,16 @@ class Store:
             conn.row_factory = sqlite3.Row
             return cls(conn, path)
         state_dir.mkdir(parents=True, exist_ok=True)
+        mark = state_dir / DAMAGED_MARK
         try:
+            if mark.exists():
+                raise IndexUnusable(f"a reader found the index damaged ({_read_mark(mark)})")
             store = cls(cls._connect(path, vault_root), path)
         except (sqlite3.DatabaseError, IndexUnusable) as exc:
             reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"
             _delete(path)
             store = cls(cls._connect(path, vault_root), path, rebuilt=reason)
+            mark.unlink(missing_ok=True)  # the index starts empty: the run rebuilds all of it
         store._root = vault_root
         return store
 

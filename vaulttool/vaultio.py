@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 from vaulttool.config import STATE_DIR, Config
 from vaulttool.errors import NoteError, UsageError
+from vaulttool.noreplace import rename_noreplace
+from vaulttool.writers import open_for_writing
 
 __all__ = ["Vault", "find_vault", "Walk", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
 
@@ -265,6 +267,8 @@ class Vault:
         all still the same it was not written since, and is not read again."""
         path = self.abs(rel)
         try:
+            if open_for_writing(path):
+                raise ChangedUnderUs(rel, "is open for writing by another program: left for a later run")
             if known is not None:
                 try:
                     now = os.lstat(path)
@@ -299,9 +303,15 @@ class Vault:
         ``.vaulttool/`` completes a rename a crash interrupted)."""
         src, dst = self.abs(rel), self.abs(new_rel)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if os.path.lexists(dst) and not _same_file(src, dst):
-            raise NoteError(new_rel, "already exists: rename skipped")
-        os.rename(src, dst)
+        if os.path.lexists(dst):
+            if not _same_file(src, dst):
+                raise NoteError(new_rel, "already exists: rename skipped")
+            os.rename(src, dst)  # the same file under another case or normalisation of its name
+        else:
+            try:
+                rename_noreplace(src, dst)
+            except FileExistsError:  # created between the check and the rename
+                raise NoteError(new_rel, "already exists: rename skipped") from None
         if durable:
             _fsync_dir(dst.parent)
 

@@ -50,7 +50,21 @@ def _scalar(value: Any) -> str:
     return quote(text)
 
 
+_PLAIN_KEY = re.compile(r"[^\W\d][\w\-. ]*")
+_SPECIAL_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf"}
+
+
+def _key(key: str) -> str:
+    """A property name as written: plain when it reads back as the same string, else double-quoted
+    (names with ``: ``, ``#``, brackets and the like come from clips' metadata lines)."""
+    key = str(key)
+    if _PLAIN_KEY.fullmatch(key) and not key.endswith(" ") and key.lower() not in _SPECIAL_WORDS:
+        return key
+    return quote(key)
+
+
 def _lines(key: str, value: Any) -> list[str]:
+    key = _key(key)
     if isinstance(value, (list, tuple)):
         if not value:
             return [f"{key}: []"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaulttool import config as configmod
 from vaulttool.lock import VaultLock
-from vaulttool.store import Store
+from vaulttool.store import Store, is_damage, mark_damaged
 from vaulttool.vaultio import Vault, find_vault
 
 __all__ = ["Session", "open_session", "open_reader"]
@@ -43,8 +44,10 @@ class Session:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.close()
+        if self.lock is None and isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+            mark_damaged(self.vault.state, str(exc))  # a reader cannot repair it: the next writer will
 
 
 def _vault(vault_dir: str | Path | None) -> Vault:
