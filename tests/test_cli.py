@@ -119,6 +119,21 @@ def test_tags_counts(small):
     assert [d["tag"] for d in data] == ["AI", "ai/llm", "robots", "大模型"]
 
 
+def test_tags_leave_out_a_generated_page_found_outside_the_pages_folder(small):
+    # a page moved out of the pages folder is indexed (as a page), but its tags are no note's
+    note(small, "old pages/robots.md", """
+        ---
+        generated_by: vaulttool
+        tags: [robots, moved-page-tag]
+        ---
+        # robots
+        """)
+    assert invoke(small, "reindex").exit_code == 0
+    assert invoke(small, "tags").output.splitlines() == [
+        "count  tag", "2      robots", "1      AI", "1      ai/llm", "1      大模型"]
+    assert invoke(small, "query", "--tag", "moved-page-tag", "--format", "paths").output == ""
+
+
 def test_backlinks_and_show(small):
     data = json.loads(invoke(small, "backlinks", "Alpha", "--format", "json").output)
     assert data["note"] == "a/Alpha.md"

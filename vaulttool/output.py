@@ -23,27 +23,44 @@ def width(text: str) -> int:
     return len(text) + len(_WIDE.findall(text)) - len(_ZERO.findall(text))
 
 
-def _fit(text: str, cols: int) -> str:
-    if len(text) <= cols // 2 or width(text) <= cols:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = width(ch)
-        if used + w > cols - 1:
+def _char_width(ch: str) -> int:
+    if ord(ch) < 0x300:
+        return 1
+    if _ZERO.match(ch):
+        return 0
+    return 2 if _WIDE.match(ch) else 1
+
+
+def _fit(text: str, cols: int) -> tuple[str, int]:
+    """``text`` cut to ``cols`` columns (with an ellipsis when cut), and the columns it takes."""
+    w = width(text)
+    if w <= cols:
+        return text, w
+    # every character takes at most two columns, so this prefix fits; go on from there
+    k = max(0, (cols - 1) // 2)
+    used = width(text[:k])
+    for ch in text[k:]:
+        cw = _char_width(ch)
+        if used + cw > cols - 1:
             break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+        used += cw
+        k += 1
+    return text[:k] + "…", used + 1
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, max_col: int = 60) -> str:
     """Left-aligned columns separated by two spaces; the last column is never padded or cut."""
-    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in row] for row in rows]
-    cells = [[_fit(v, max_col) if i < len(headers) - 1 else v for i, v in enumerate(row)] for row in cells]
-    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = []
-    for row in [list(headers), *cells]:
-        parts = [v + " " * (widths[i] - width(v)) if i < len(row) - 1 else v for i, v in enumerate(row)]
+    last = len(headers) - 1
+    cells = []  # each row: (text, columns) for the padded cells, then the last cell's text
+    for row in rows:
+        texts = [("" if v is None else str(v)).replace("\n", " ") for v in row]
+        cells.append([_fit(v, max_col) for v in texts[:last]] + [texts[last]])
+    widths = [max([width(h)] + [r[i][1] for r in cells]) for i, h in enumerate(headers[:last])]
+    lines = ["  ".join([h + " " * (widths[i] - width(h)) for i, h in enumerate(headers[:last])]
+                       + [headers[last]]).rstrip()]
+    for r in cells:
+        parts = [text + " " * (widths[i] - w) for i, (text, w) in enumerate(r[:last])]
+        parts.append(r[last])
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 

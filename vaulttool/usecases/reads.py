@@ -75,11 +75,17 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
 
 def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:
     """Every tag with its note count, spelled as most notes spell it."""
-    rows = store.conn.execute(
-        "SELECT t.key, t.tag, count(*) FROM note_tags t JOIN notes n ON n.id = t.note_id"
-        " WHERE n.kind != 'page' GROUP BY t.key, t.tag").fetchall()
+    # every tag from the covering index, less the tags of generated pages (rarely any)
+    counts = {(key, tag): n for key, tag, n in store.conn.execute(
+        "SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag")}
+    for key, tag, n in store.conn.execute(
+            "SELECT t.key, t.tag, count(*) FROM notes n JOIN note_tags t ON t.note_id = n.id"
+            " WHERE n.kind = 'page' GROUP BY t.key, t.tag"):
+        counts[key, tag] -= n
     best: dict[str, tuple[str, int, int]] = {}
-    for key, tag, n in rows:
+    for (key, tag), n in counts.items():
+        if n <= 0:
+            continue
         spelling, total, top = best.get(key, (tag, 0, -1))
         if n > top or (n == top and tag < spelling):
             spelling, top = tag, n
