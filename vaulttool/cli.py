@@ -126,8 +126,7 @@ def normalise(ctx, dry_run, diff, paths):
 @click.pass_context
 def reindex(ctx, full, dry_run, jobs):
     """Normalise new clips, update the index and rebuild the pages."""
-    from vaulttool.usecases.prepare import jobs_default
-    from vaulttool.usecases.reindex import reindex as run
+    from vaulttool.usecases.reindex import jobs_default, reindex as run
 
     with _open_writer(ctx.obj, "reindex") as session:
         summary = run(session, _reporter(ctx.obj, per_file=dry_run), full=full, dry_run=dry_run,

@@ -19,18 +19,12 @@ from vaulttool.core.model import NoteInfo
 from vaulttool.core.noteinfo import read_note
 from vaulttool.errors import NoteError
 from vaulttool.usecases.normalising import Loaded, draft_for, load
+from vaulttool.usecases.tagging import analysis_key
 from vaulttool.vaultio import Vault, digest
 
-__all__ = ["Prepared", "prepare_file", "prepare_many", "analysis_key", "PARALLEL_MIN"]
+__all__ = ["Prepared", "prepare_file", "prepare_many", "PARALLEL_MIN"]
 
 PARALLEL_MIN = 200  # fewer notes than this are read in the main process
-
-
-def analysis_key(title: str, description: str, body: str) -> str:
-    from vaulttool.core.tagger import ANALYSIS_VERSION
-
-    text = "\x1f".join((str(ANALYSIS_VERSION), title, description, body))
-    return digest(text.encode("utf-8", "surrogatepass"))
 
 
 @dataclass
@@ -129,10 +123,6 @@ def _work(task: tuple[str, bool, bool, frozenset]) -> Prepared:
                             restored=restored)
     except Exception as exc:  # a bug must not kill the whole run: report it on this note
         return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
-
-
-def jobs_default() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def prepare_many(vault: Vault, rels: list[str], jobs: int, *, normalise: bool, explicit: bool,

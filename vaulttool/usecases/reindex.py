@@ -15,7 +15,15 @@ from vaulttool.usecases.run import Run
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
 
-__all__ = ["reindex", "normalise_paths", "CachedTagger"]
+__all__ = ["reindex", "normalise_paths", "CachedTagger", "jobs_default"]
+
+
+def jobs_default() -> int:
+    """Worker processes for large runs: one per core this process may use, at most 4."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def reindex(session: Session, reporter: Reporter, **options) -> Summary:
@@ -27,7 +35,9 @@ def reindex(session: Session, reporter: Reporter, **options) -> Summary:
     try:
         return _reindex(session, reporter, **options)
     except sqlite3.DatabaseError as exc:
-        if options.get("dry_run"):
+        from vaulttool.store import is_damage
+
+        if options.get("dry_run") or not is_damage(exc):  # busy, full disk...: not the index's fault
             raise
         reporter.event("warning", "", f"the index is damaged ({exc}): rebuilding it from the notes")
         session.store.reset(f"index was damaged ({exc})")

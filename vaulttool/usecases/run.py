@@ -83,6 +83,8 @@ class Run:
 
     def read_all(self, rels: list[str]) -> None:
         """Read, analyse and index ``rels`` (in worker processes when there are many)."""
+        if not rels:  # a warm run: nothing to read, nothing of the reading machinery to import
+            return
         from vaulttool.usecases.prepare import PARALLEL_MIN, prepare_many
 
         if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
@@ -145,10 +147,10 @@ class Run:
         self.summary.indexed += 1
 
     def normalise_pending(self, taken: set[str]) -> None:
-        from vaulttool.usecases.normalising import VaultContext
-
         if not self.pending:
             return
+        from vaulttool.usecases.normalising import VaultContext
+
         self._wait_quiet()
         ctx = VaultContext(self.store, self.vault, self.tagger, taken)
         if len(self.pending) > 50:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from vaulttool.usecases.prepare import analysis_key
+from vaulttool.vaultio import digest
 
-__all__ = ["CachedTagger"]
+__all__ = ["CachedTagger", "analysis_key"]
+
+
+def analysis_key(title: str, description: str, body: str) -> str:
+    from vaulttool.core.tagger import ANALYSIS_VERSION
+
+    text = "\x1f".join((str(ANALYSIS_VERSION), title, description, body))
+    return digest(text.encode("utf-8", "surrogatepass"))
 
 
 class CachedTagger:
