@@ -18,7 +18,6 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ __all__ = ["VaultLock", "Holder", "host_id"]
 
 
 def host_id() -> str:
-    return socket.gethostname() or "unknown-host"
+    return os.uname().nodename or "unknown-host"  # what gethostname() returns, without importing socket
 
 
 @dataclass

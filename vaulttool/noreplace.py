@@ -9,7 +9,6 @@ no hard links either, the check-then-rename is all there is.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 
@@ -19,22 +18,32 @@ _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM}
 
-try:
-    _libc = ctypes.CDLL(None, use_errno=True)
-    _renameat2 = _libc.renameat2
-    _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    _renameat2.restype = ctypes.c_int
-except (OSError, AttributeError):
-    _renameat2 = None
+_RENAMEAT2: list = []  # [function or None], looked up on first use (ctypes is not imported before)
+
+
+def _renameat2():
+    if not _RENAMEAT2:
+        try:
+            import ctypes
+
+            fn = ctypes.CDLL(None, use_errno=True).renameat2
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            fn.restype = ctypes.c_int
+            _RENAMEAT2.append((fn, ctypes.get_errno))
+        except (OSError, AttributeError, ImportError):
+            _RENAMEAT2.append(None)
+    return _RENAMEAT2[0]
 
 
 def _via_renameat2(src: str, dst: str) -> bool:
     """True when done; False when renameat2 cannot be used here. Raises FileExistsError."""
-    if _renameat2 is None:
+    found = _renameat2()
+    if found is None:
         return False
-    if _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+    fn, get_errno = found
+    if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
         return True
-    err = ctypes.get_errno()
+    err = get_errno()
     if err in _UNSUPPORTED:
         return False
     raise OSError(err, os.strerror(err), dst) if err != errno.EEXIST else FileExistsError(err, "exists", dst)

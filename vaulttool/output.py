@@ -10,25 +10,34 @@ __all__ = ["width", "table", "json_lines", "json_doc"]
 
 
 # East Asian Wide and Fullwidth ranges (CJK, Hangul, kana, fullwidth forms, emoji): two columns each.
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-                   "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-                   "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
-_ZERO = re.compile("[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]")
+_WIDE_CLASS = ("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+               "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+               "\U0001f300-\U0001f64f\U0001f900-\U0001f9ff\U00020000-\U0003fffd]")
+_ZERO_CLASS = "[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]"
+_RE: list = []  # compiled on first use: a command printing only ASCII never pays for it
+
+
+def _patterns():
+    if not _RE:
+        _RE.extend((re.compile(_WIDE_CLASS), re.compile(_ZERO_CLASS)))
+    return _RE
 
 
 def width(text: str) -> int:
     """Columns a string takes in a terminal (CJK and other wide characters take two)."""
     if text.isascii():
         return len(text)
-    return len(text) + len(_WIDE.findall(text)) - len(_ZERO.findall(text))
+    wide, zero = _patterns()
+    return len(text) + len(wide.findall(text)) - len(zero.findall(text))
 
 
 def _char_width(ch: str) -> int:
     if ord(ch) < 0x300:
         return 1
-    if _ZERO.match(ch):
+    wide, zero = _patterns()
+    if zero.match(ch):
         return 0
-    return 2 if _WIDE.match(ch) else 1
+    return 2 if wide.match(ch) else 1
 
 
 def _fit(text: str, cols: int) -> tuple[str, int]:
