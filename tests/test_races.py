@@ -274,3 +274,104 @@ def test_stale_lock_whose_pid_now_belongs_to_another_program_is_taken_over(tmp_p
         other.kill()
         other.wait()
     assert r.returncode == 0, r.stderr
+
+
+# -- a save landing between vaulttool's last check and its replace -------------------------------------------
+# The moment is a few system calls wide; the test makes the save, for real, right before the exchange
+# (the exchange is wrapped), then lets the real exchange run.
+
+
+def _vault_with_note(tmp_path, text: bytes):
+    from vaulttool.config import Config
+    from vaulttool.vaultio import Vault, digest
+
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / "clip.md").write_bytes(text)
+    vault = Vault(root, Config())
+    data, st = vault.read("clip.md")
+    return vault, root / "clip.md", digest(data), st
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name != "clip.md")
+
+
+@pytest.mark.parametrize("save", ["append", "rewrite same size", "atomic rename"])
+def test_a_save_landing_just_before_the_replace_is_kept(tmp_path, monkeypatch, save):
+    from vaulttool import vaultio
+    from vaulttool.vaultio import ChangedUnderUs
+
+    original = b"# clip\n\nfirst version\n"
+    vault, note, expected, st = _vault_with_note(tmp_path, original)
+    theirs = {"append": original + b"appended by the user\n", "rewrite same size": b"# clip\n\nfirst VERSION\n",
+              "atomic rename": b"# clip\n\nsaved by an editor that renames\n"}[save]
+    real_exchange = vaultio.exchange
+    saved = []
+
+    def save_then_exchange(a, b):
+        if Path(b) == note and not saved:  # once: the swap back is not raced
+            saved.append(1)
+            if save == "append":
+                with open(note, "ab") as fh:
+                    fh.write(b"appended by the user\n")
+            elif save == "rewrite same size":
+                note.write_bytes(theirs)
+            else:
+                side = note.with_name(".editor-save.tmp")
+                side.write_bytes(theirs)
+                os.rename(side, note)
+        return real_exchange(a, b)
+
+    monkeypatch.setattr(vaultio, "exchange", save_then_exchange)
+    tmp = vault.stage("clip.md", b"---\ntitle: clip\n---\nnormalised\n")
+    with pytest.raises(ChangedUnderUs, match="saved again at the moment it was replaced"):
+        vault.commit("clip.md", tmp, expected, st)
+    assert note.read_bytes() == theirs
+    assert _leftovers(note.parent) == []
+
+
+def test_replace_without_a_race_leaves_only_the_new_bytes(tmp_path):
+    vault, note, expected, st = _vault_with_note(tmp_path, b"# clip\n\nbody\n")
+    tmp = vault.stage("clip.md", b"new bytes\n")
+    vault.commit("clip.md", tmp, expected, st)
+    assert note.read_bytes() == b"new bytes\n"
+    assert _leftovers(note.parent) == []
+
+
+def test_where_there_is_no_exchange_the_note_is_replaced(tmp_path, monkeypatch):
+    from vaulttool import vaultio
+
+    vault, note, expected, st = _vault_with_note(tmp_path, b"# clip\n\nbody\n")
+    monkeypatch.setattr(vaultio, "exchange", lambda a, b: False)  # a file system without RENAME_EXCHANGE
+    tmp = vault.stage("clip.md", b"new bytes\n")
+    vault.commit("clip.md", tmp, expected, st)
+    assert note.read_bytes() == b"new bytes\n"
+    assert _leftovers(note.parent) == []
+
+
+def test_a_second_save_during_the_swap_back_is_kept_beside_the_note(tmp_path, monkeypatch):
+    """Two saves in a row hit both exchanges: the first is put back, the second kept under a visible name."""
+    from vaulttool import vaultio
+    from vaulttool.vaultio import ChangedUnderUs
+
+    vault, note, expected, st = _vault_with_note(tmp_path, b"# clip\n\nv1\n")
+    real_exchange = vaultio.exchange
+    calls = []
+
+    def save_then_exchange(a, b):
+        calls.append(1)
+        side = note.with_name(".editor-save.tmp")
+        side.write_bytes(f"# clip\n\nsave {len(calls)}\n".encode())
+        os.rename(side, note)
+        return real_exchange(a, b)
+
+    monkeypatch.setattr(vaultio, "exchange", save_then_exchange)
+    tmp = vault.stage("clip.md", b"normalised\n")
+    with pytest.raises(ChangedUnderUs):
+        vault.commit("clip.md", tmp, expected, st)
+    assert len(calls) == 2
+    assert note.read_bytes() == b"# clip\n\nsave 1\n"
+    kept = note.parent / "clip (saved while vaulttool wrote it).md"
+    assert kept.read_bytes() == b"# clip\n\nsave 2\n"
+    assert _leftovers(note.parent) == [kept.name]

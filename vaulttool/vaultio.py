@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from vaulttool.config import STATE_DIR, Config
 from vaulttool.errors import NoteError, UsageError
-from vaulttool.noreplace import rename_noreplace
+from vaulttool.noreplace import exchange, rename_noreplace
 from vaulttool.writers import open_for_writing
 
 __all__ = ["Vault", "find_vault", "Walk", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
@@ -264,34 +264,90 @@ class Vault:
         """Move a staged temp file over ``rel``, but only if ``rel`` still holds the bytes whose
         digest is ``expected``; otherwise the note is left as it is (ChangedUnderUs). ``known``: the
         stat of the file those bytes were read from; when the file's inode, size, mtime and ctime are
-        all still the same it was not written since, and is not read again."""
+        all still the same it was not written since, and is not read again.
+
+        The replace itself is an exchange where the system has one: the displaced file is then read
+        once more, and a save that landed between the last check and the replace (a write, or a file
+        renamed over the note) is swapped back in, so that no moment is left in which it could be lost."""
         path = self.abs(rel)
         try:
             if open_for_writing(path):
                 raise ChangedUnderUs(rel, "is open for writing by another program: left for a later run")
-            if known is not None:
+            if not self._unchanged(path, known):
                 try:
-                    now = os.lstat(path)
-                except OSError:
-                    now = None
-                if now is not None and statmod.S_ISREG(now.st_mode) and (
-                        now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
-                        known.st_ino, known.st_size, known.st_mtime_ns, known.st_ctime_ns):
-                    os.replace(tmp, path)
-                    return
+                    fd = self._open(rel, path)
+                except NoteError:
+                    raise ChangedUnderUs(rel, "disappeared or changed kind while being processed: "
+                                              "left for a later run") from None
+                try:
+                    current = self._read_fd(fd, self.config.max_file_bytes)
+                finally:
+                    os.close(fd)
+                if digest(current) != expected:
+                    raise ChangedUnderUs(rel, "changed while being processed: left as it is for a later run")
+            staged_ino = os.lstat(tmp).st_ino
             try:
-                fd = self._open(rel, path)
-            except NoteError:
-                raise ChangedUnderUs(rel, "disappeared or changed kind while being processed: left for a later run") from None
-            try:
-                current = self._read_fd(fd, self.config.max_file_bytes)
-            finally:
-                os.close(fd)
-            if digest(current) != expected:
-                raise ChangedUnderUs(rel, "changed while being processed: left as it is for a later run")
-            os.replace(tmp, path)
+                swapped = exchange(tmp, path)
+            except FileNotFoundError:
+                raise ChangedUnderUs(rel, "disappeared while being processed: left for a later run") from None
+            if not swapped:
+                os.replace(tmp, path)
+                return
+            if self._holds(tmp, expected):
+                return  # tmp, now the old note, is removed below
+            self._swap_back(path, tmp, staged_ino)
+            raise ChangedUnderUs(rel, "was saved again at the moment it was replaced: the new version is "
+                                      "kept, and left for a later run")
         finally:
             _unlink(tmp)
+
+    @staticmethod
+    def _unchanged(path: Path, known: os.stat_result | None) -> bool:
+        if known is None:
+            return False
+        try:
+            now = os.lstat(path)
+        except OSError:
+            return False
+        return statmod.S_ISREG(now.st_mode) and (now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
+            known.st_ino, known.st_size, known.st_mtime_ns, known.st_ctime_ns)
+
+    def _holds(self, path: Path, expected: str) -> bool:
+        """Whether ``path`` is a regular file holding exactly the bytes whose digest is ``expected``."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            if not statmod.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            return digest(self._read_fd(fd, self.config.max_file_bytes)) == expected
+        except (OSError, NoteError):
+            return False
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _swap_back(path: Path, tmp: Path, staged_ino: int) -> None:
+        """Put the file an exchange displaced back at ``path``; what comes back to ``tmp`` is then the
+        staged file, dropped by the caller. Should ``path`` have been replaced yet again in between,
+        what comes back is not ours: it is kept under a visible name beside the note."""
+        exchange(tmp, path)
+        try:
+            back = os.lstat(tmp)
+        except FileNotFoundError:
+            return
+        if back.st_ino == staged_ino:
+            return
+        keep = path.with_name(f"{path.stem} (saved while vaulttool wrote it){path.suffix}")
+        n = 2
+        while True:
+            try:
+                rename_noreplace(tmp, keep)
+                return
+            except FileExistsError:
+                keep = path.with_name(f"{path.stem} (saved while vaulttool wrote it {n}){path.suffix}")
+                n += 1
 
     @staticmethod
     def discard(tmp: Path) -> None:

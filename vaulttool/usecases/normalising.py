@@ -71,15 +71,16 @@ class VaultContext:
         # clips of this run not yet in the index count in document frequencies (each URL once)
         self._pending_df: Counter[str] = Counter()
         self._pending_docs = 0
-        self._pending_by_url: dict[str, tuple[str, ...]] = {}
+        self._pending_by_url: dict[str, str] = {}
 
     def add_pending(self, url_key: str | None, terms) -> None:
         key = url_key or f"\x00{len(self._pending_by_url)}"
         if key in self._pending_by_url or (url_key and self.store.conn.execute(
                 "SELECT 1 FROM notes WHERE url_key = ? LIMIT 1", (url_key,)).fetchone()):
             return
-        self._pending_by_url[key] = tuple(terms)
-        self._pending_df.update(set(terms))
+        terms = set(terms)
+        self._pending_by_url[key] = "\x1f".join(terms)  # one string per clip, not hundreds
+        self._pending_df.update(terms)
         self._pending_docs += 1
 
     def written(self, url_key: str | None) -> None:
@@ -87,7 +88,8 @@ class VaultContext:
         twice."""
         if self._df is not None or not url_key or url_key not in self._pending_by_url:
             return
-        self._pending_df.subtract(set(self._pending_by_url.pop(url_key)))
+        packed = self._pending_by_url.pop(url_key)
+        self._pending_df.subtract(set(packed.split("\x1f")) if packed else set())
         self._pending_docs -= 1
 
     def count_topics(self, topics) -> None:

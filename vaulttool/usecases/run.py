@@ -35,8 +35,13 @@ class _Pending:
     draft: core.Draft | None
     created: str = ""
     url_key: str | None = None
-    terms: tuple[str, ...] = ()
+    packed_terms: str = ""  # the clip's candidate terms joined by US: one string, not hundreds
     topics: tuple[str, ...] = ()
+    analysis_key: str = ""  # its analysis is fetched again from the index's cache when it is finished
+
+    @property
+    def terms(self) -> list[str]:
+        return self.packed_terms.split("\x1f") if self.packed_terms else []
 
 
 PENDING_BUDGET = 16 * 1024 * 1024  # characters of clip text kept in memory between the two phases
@@ -133,7 +138,11 @@ class Run:
             draft = p.draft
             source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
             item = _Pending(rel, loaded, draft, str(draft.props.get("created") or ""),
-                            url_key(str(source)) if source else None, tuple(terms), tuple(draft.topics))
+                            url_key(str(source)) if source else None, "\x1f".join(terms), tuple(draft.topics))
+            if draft.analysis is not None and p.key:
+                # the analysis (the bulk of a waiting clip's memory) is in the index's cache already
+                item.analysis_key = p.key
+                draft.analysis = p.analysis = None
             if self.kept_chars + len(loaded.decoded.text) <= PENDING_BUDGET:
                 self.kept_chars += len(loaded.decoded.text)
             else:
@@ -162,7 +171,11 @@ class Run:
         for start in range(0, len(self.pending), BATCH):
             if self.stop():
                 break
-            self._batch(self.pending[start : start + BATCH], ctx)
+            batch = self.pending[start : start + BATCH]
+            self._batch(batch, ctx)
+            for item in batch:  # finished: its text, draft and result need not stay in memory
+                item.loaded = item.draft = None
+                item.packed_terms = ""
         self.originals.clear_journal()
 
     def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
@@ -173,6 +186,10 @@ class Run:
 
         staged = []
         for item in items:
+            if item.draft is not None and item.draft.analysis is None and item.analysis_key:
+                item.draft.analysis = self.store.get_analysis(item.analysis_key)
+                if item.draft.analysis is None:  # not in the cache after all: prepare the clip again
+                    item.loaded = item.draft = None
             if item.draft is None:  # dropped to bound memory: read and prepare it again
                 again = self.prepare_one(item.rel)
                 if again.error or again.draft_error or again.draft is None:
@@ -262,7 +279,7 @@ class Run:
         quiet = self.vault.config.watch.quiet
         if quiet <= 0 or self.dry_run or self.diff or self.explicit:
             return
-        newest = max(p.loaded.st.st_mtime for p in self.pending if p.loaded is not None)
+        newest = max((p.loaded.st.st_mtime for p in self.pending if p.loaded is not None), default=0.0)
         wait = quiet - (time.time() - newest)
         if wait > 0:
             self.reporter.event("info", "", f"waiting {wait:.1f} s for clips changed just now to settle")
