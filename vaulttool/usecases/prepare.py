@@ -87,11 +87,12 @@ def prepare_file(vault: Vault, rel: str, analyse: Callable[[str, str, str], tupl
 _W: dict = {}
 
 
-def _init(root: str, config) -> None:
+def _init(root: str, config, restored: frozenset = frozenset()) -> None:
     from vaulttool.core.tagger import Tagger
 
     vault = Vault(root, config)
     _W["vault"] = vault
+    _W["restored"] = restored
     _W["tagger"] = Tagger(config.tag_config(vault.state))
     try:
         conn = sqlite3.connect(f"file:{vault.state / 'index.db'}?mode=ro", uri=True)
@@ -116,19 +117,43 @@ def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
     return _W["tagger"].analyse(title, description, body), key, True
 
 
-def _work(task: tuple[str, bool, bool, frozenset]) -> Prepared:
-    rel, normalise, explicit, restored = task
+def _work(task: tuple[str, bool, bool]) -> Prepared:
+    rel, normalise, explicit = task
     try:
         return prepare_file(_W["vault"], rel, _analyse, normalise=normalise, explicit=explicit,
-                            restored=restored)
+                            restored=_W["restored"])
     except Exception as exc:  # a bug must not kill the whole run: report it on this note
         return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
 
 
+WINDOW = 256  # notes handed to the workers and not yet taken by the main process
+
+
 def prepare_many(vault: Vault, rels: list[str], jobs: int, *, normalise: bool, explicit: bool,
                  restored: set[str]) -> Iterator[Prepared]:
-    """Prepare ``rels`` in ``jobs`` worker processes, yielding results in order."""
+    """Prepare ``rels`` in ``jobs`` worker processes, yielding results in order.
+
+    At most :data:`WINDOW` notes are out at a time: on a large vault the main process (which writes
+    the index) is slower than the workers, and results it has not taken yet would pile up in memory."""
+    import threading
+
     ctx = multiprocessing.get_context("spawn")
-    tasks = [(rel, normalise, explicit, frozenset(restored)) for rel in rels]
-    with ctx.Pool(jobs, initializer=_init, initargs=(str(vault.root), vault.config)) as pool:
-        yield from pool.imap(_work, tasks, chunksize=8)
+    room = threading.Semaphore(WINDOW)
+    done = threading.Event()
+
+    def tasks():
+        for rel in rels:
+            room.acquire()
+            if done.is_set():
+                return
+            yield rel, normalise, explicit
+
+    with ctx.Pool(jobs, initializer=_init, initargs=(str(vault.root), vault.config, frozenset(restored))) as pool:
+        try:
+            for result in pool.imap(_work, tasks(), chunksize=8):
+                room.release()
+                yield result
+        finally:
+            done.set()  # a run stopped early: let the feeding thread see it and end
+            for _ in range(WINDOW):
+                room.release()
