@@ -92,22 +92,25 @@ def relink(store: Store, changes: Changes) -> None:
     if not changes.any() and not changes.full:
         return
     resolver = Resolver([*store.paths(), *store.files()])
-    if changes.full:
-        rows = list(store.links_of())
-    else:
+
+    def rows():  # streamed: on a large vault the links' rows do not all fit in memory at once
+        if changes.full:
+            yield from store.links_of()
+            return
         ids = [r[0] for r in (store.conn.execute("SELECT id FROM notes WHERE path=?", (p,)).fetchone()
                               for p in changes.added | changes.updated) if r]
         keys = {name_key(p.rpartition("/")[2]) for p in
                 (*changes.added, *changes.removed, *changes.files_added, *changes.files_removed)}
         seen: set[int] = set()
-        rows = []
-        for row in (*store.links_of(ids), *store.links_by_target_keys(keys),
-                    *store.links_resolved_to(changes.removed)):
-            if row["id"] not in seen:
-                seen.add(row["id"])
-                rows.append(row)
+        for source in (store.links_of(ids), store.links_by_target_keys(keys),
+                       store.links_resolved_to(changes.removed)):
+            for row in source:
+                if row["id"] not in seen:
+                    seen.add(row["id"])
+                    yield row
+
     updates = []
-    for row in rows:
+    for row in rows():
         status, resolved = resolver.resolve(store.row_link(row), row["source"])
         if (status, resolved) != (row["status"], row["resolved"]):
             updates.append((status, resolved, row["id"]))
