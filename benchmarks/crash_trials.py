@@ -782,6 +782,11 @@ def reindex_trial(sc: Scenario, slot: Slot, rnd: random.Random, runner, mode: st
     delay = time.monotonic() - victim.t0
     out = Outcome("reindex", mode, delay)
     out.rc = victim.kill()
+    return _check_and_recover(sc, slot, victim, runner, out, t_start)
+
+
+def _check_and_recover(sc: Scenario, slot, victim, runner, out: Outcome, t_start: float) -> Outcome:
+    """After a reindex was killed: check what it left, run the recovery, check what that leaves."""
     check_after_kill(sc, slot.vault, sc.before, out, strict_ref=True, before_index=sc.before_index)
     out.phase = classify(out, victim, slot.vault, sc)
     result = runner.reindex(slot.vault)
@@ -899,12 +904,7 @@ def pinpoint_trial(sc: Scenario, slot: Slot, point: str, runner) -> Outcome:
     out.delay = time.monotonic() - victim.t0
     if out.rc != -signal.SIGKILL:  # the point moved in the code: this trial would test nothing
         out.problems.append(f"the run never reached the point {point!r} (exit {out.rc}): {victim.text()[-500:]}")
-    check_after_kill(sc, slot.vault, sc.before, out, strict_ref=True, before_index=sc.before_index)
-    out.phase = classify(out, victim, slot.vault, sc)
-    result = runner.reindex(slot.vault)
-    check_recovery(sc, slot, sc.before, result, runner, out)
-    out.seconds = time.monotonic() - t_start
-    return out
+    return _check_and_recover(sc, slot, victim, runner, out, t_start)
 
 
 def run_kill_trials(sc: Scenario, n_reindex: int, n_watch: int, runner, *, seed: int = 1,
