@@ -23,7 +23,11 @@ demo: compile
 	mkdir -p build
 	cp -R example-vault $(DEMO)
 	rm -rf $(DEMO)/.vaulttool
-	$(BIN)/vaulttool --vault $(DEMO) reindex
+	@# exit 1 means "some files were left alone": the example vault holds a deliberately broken note
+	$(BIN)/vaulttool --vault $(DEMO) reindex || [ $$? -eq 1 ]
+	@echo
+	@echo "(The failed line above is expected: example-vault/Broken/ holds a note with broken front matter,"
+	@echo " which vaulttool names and leaves untouched.)"
 	@echo
 	@echo "Tags in the demo vault:"
 	$(BIN)/vaulttool --vault $(DEMO) tags
