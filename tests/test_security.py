@@ -250,6 +250,29 @@ def test_pages_folder_symlinked_out_of_the_vault_is_not_written_through(tmp_path
     assert "Traceback" not in p.stderr
 
 
+def test_pages_folder_swapped_for_a_symlink_between_two_runs_of_one_session(tmp_path):
+    """What a long-lived ``watch`` meets: the folders checked in one run are checked again in the next."""
+    from vaulttool.errors import UsageError
+    from vaulttool.usecases.reindex import reindex
+    from vaulttool.usecases.report import Reporter
+    from vaulttool.usecases.session import open_session
+
+    root, outside = tmp_path / "vault", tmp_path / "outside"
+    outside.mkdir()
+    (root / ".vaulttool").mkdir(parents=True)
+    (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
+    (root / "note.md").write_text("# Note\n\n#tag\n", encoding="utf-8")
+    with open_session(root, "watch") as session:
+        assert reindex(session, Reporter()).failed == []
+        assert (root / "_index" / "Index.md").is_file()
+        shutil.rmtree(root / "_index")
+        os.symlink(outside, root / "_index")
+        (root / "second.md").write_text("# Second\n\n#tag\n", encoding="utf-8")
+        with pytest.raises(UsageError, match=r"_index/.*leads outside the vault"):
+            reindex(session, Reporter())
+    assert not list(outside.iterdir()), "a page was written through the symlink"
+
+
 def test_forged_manifest_and_journal_cannot_steer_a_write_out(sec, tmp_path):
     root = tmp_path / "vault"
     shutil.copytree(sec["vaults"]["wikilink"], root, symlinks=True)

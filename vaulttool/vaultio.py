@@ -71,9 +71,14 @@ class Vault:
         self.root = Path(os.path.realpath(root))
         self.config = config
         self.state = self.root / STATE_DIR
-        self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (checked once per run)
+        self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (see recheck_folders)
 
     # -- paths -------------------------------------------------------------------------------
+    def recheck_folders(self) -> None:
+        """Forget which folders were found to lie inside the vault: each run asks again, so that a
+        long-lived ``watch`` sees a folder swapped for a symlink to outside since its last run."""
+        self._inside.clear()
+
     def abs(self, rel: str) -> Path:
         """The absolute path of a vault-relative path; refuses anything that would leave the vault."""
         if not rel or rel.startswith("/") or "\\" in rel or "\x00" in rel:

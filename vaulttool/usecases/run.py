@@ -57,6 +57,7 @@ class Run:
         self.dry_run = dry_run
         self.normalise = normalise
         self.jobs = jobs
+        self.vault.recheck_folders()
         self.summary = Summary()
         self.changes = indexing.Changes(full=full)
         self.originals = Originals(self.vault)
