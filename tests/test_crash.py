@@ -240,6 +240,22 @@ def test_following_the_readers_advice_on_a_damaged_index_works(small):
     assert r.exit_code == 0 and "Links to clips.md" in r.output, r.output
 
 
+def test_a_mark_left_by_a_reader_during_a_run_goes_with_the_index_that_run_rebuilds(small):
+    """A reader can mark the index damaged while a writer is already running on it; when that writer
+    meets the damage too and rebuilds the index, the mark goes with it (else the next run would
+    throw the new index away and rebuild it all again)."""
+    from vaulttool.store import DAMAGED_MARK, mark_damaged
+    from vaulttool.usecases.session import open_session
+
+    vault, _ = small
+    with open_session(vault, "reindex") as session:
+        mark_damaged(vault / ".vaulttool", "database disk image is malformed")
+        session.store.reset("index was damaged (database disk image is malformed)")
+    assert not (vault / ".vaulttool" / DAMAGED_MARK).exists()
+    with open_session(vault, "reindex") as session:
+        assert not session.store.rebuilt, session.store.rebuilt
+
+
 def test_temp_files_a_kill_leaves_in_the_state_folder_are_removed(small):
     vault, runner = small
     state = vault / ".vaulttool"

@@ -169,7 +169,6 @@ class Store:
             reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"
             _delete(path)
             store = cls(cls._connect(path, vault_root), path, rebuilt=reason)
-            mark.unlink(missing_ok=True)  # the index starts empty: the run rebuilds all of it
         store._root = vault_root
         return store
 
@@ -406,11 +405,14 @@ class Store:
 
 
 def _delete(path: Path) -> None:
+    """Throw the index away, and with it a reader's mark that it is damaged: the run that follows
+    rebuilds all of it (at open, or after damage met in the middle of a run)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         try:
             os.unlink(f"{path}{suffix}")
         except FileNotFoundError:
             pass
+    (path.parent / DAMAGED_MARK).unlink(missing_ok=True)
 
 
 def _statements(script: str) -> list[str]:
