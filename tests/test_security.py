@@ -236,12 +236,18 @@ def test_pages_folder_outside_the_vault_is_refused(tmp_path):
     assert (root / "generated" / "Index.md").is_file() and not Path("/generated").exists()
 
 
-def test_pages_folder_symlinked_out_of_the_vault_is_not_written_through(tmp_path):
+def _vault_and_outside(tmp_path: Path) -> tuple[Path, Path]:
+    """A vault with one tagged note (so that pages are written), and an empty folder beside it."""
     root, outside = tmp_path / "vault", tmp_path / "outside"
     outside.mkdir()
     (root / ".vaulttool").mkdir(parents=True)
     (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
     (root / "note.md").write_text("# Note\n\n#tag\n", encoding="utf-8")
+    return root, outside
+
+
+def test_pages_folder_symlinked_out_of_the_vault_is_not_written_through(tmp_path):
+    root, outside = _vault_and_outside(tmp_path)
     os.symlink(outside, root / "_index")
     p = subprocess.run([sys.executable, "-m", "vaulttool", "--vault", str(root), "reindex"], cwd=ROOT,
                        env=child_env(), capture_output=True, text=True, timeout=60)
@@ -257,11 +263,7 @@ def test_pages_folder_swapped_for_a_symlink_between_two_runs_of_one_session(tmp_
     from vaulttool.usecases.report import Reporter
     from vaulttool.usecases.session import open_session
 
-    root, outside = tmp_path / "vault", tmp_path / "outside"
-    outside.mkdir()
-    (root / ".vaulttool").mkdir(parents=True)
-    (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
-    (root / "note.md").write_text("# Note\n\n#tag\n", encoding="utf-8")
+    root, outside = _vault_and_outside(tmp_path)
     with open_session(root, "watch") as session:
         assert reindex(session, Reporter()).failed == []
         assert (root / "_index" / "Index.md").is_file()
