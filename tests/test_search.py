@@ -114,3 +114,30 @@ def test_segmentation_against_known_words():
 def test_quotes_in_queries_cannot_break_out():
     fts = to_fts(parse('a"b'), lambda p: False)
     assert fts == '"a""b"'
+
+
+def _full_ranking(root: Path, match_word: str, limit: int) -> list[str]:
+    """The answer ranked the plain way: every match joined to its note, by bm25 then path."""
+    conn = sqlite3.connect(root / ".vaulttool" / "index.db")
+    rows = conn.execute(
+        "SELECT n.path FROM fts JOIN notes n ON n.id = fts.rowid WHERE fts MATCH ? AND n.kind != 'page'"
+        " ORDER BY bm25(fts, 10.0, 1.0), n.path LIMIT ?", (f'"{match_word}"', limit)).fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20, 25, 45, 200])
+def test_shortlist_ranking_equals_the_full_ranking_with_ties(vault, limit):
+    """Many notes score the same (identical texts): the best ``limit`` are still the ones the full
+    ranking gives, ties broken by path, whatever the limit is next to the shortlist's size."""
+    for i in range(60):
+        body = "芯片产业的报告。" if i % 3 else f"芯片芯片 产业 第{i}篇，芯片再谈。"
+        write(vault, f"n{i:02d}.md", f"笔记{i}", ["x"], body)
+    write(vault, "other.md", "别的", ["y"], "与此无关的内容。")
+    with open_session(vault, "reindex") as session:
+        reindex(session, Reporter())
+    with open_reader(vault) as session:
+        got = [h["path"] for h in search(session.store, "芯片", limit=limit)]
+    want = _full_ranking(vault, "芯片", limit)
+    assert got == want
+    assert len(got) == min(limit, 60)

@@ -42,6 +42,35 @@ def _char_width(ch: str) -> int:
 
 def _fit(text: str, cols: int) -> tuple[str, int]:
     """``text`` cut to ``cols`` columns (with an ellipsis when cut), and the columns it takes."""
+    n = len(text)
+    if text.isascii():
+        return (text, n) if n <= cols else (text[: cols - 1] + "…", cols)
+    wide, zero = _patterns()
+    if zero.search(text) is not None:
+        return _fit_slow(text, cols)
+    # No zero-width characters: every character takes one or two columns.
+    if n <= cols:
+        w = n + len(wide.findall(text))
+        if w <= cols:
+            return text, w
+    # Cut: the longest prefix of at most cols - 1 columns, found in a few strides (the next
+    # (room // 2) characters always fit), each counted by the regex rather than character by character.
+    limit = cols - 1
+    k = min(n, limit // 2)
+    used = k + len(wide.findall(text, 0, k))
+    while used < limit and k < n:
+        step = (limit - used) // 2
+        if step == 0:  # one column left: room for one more narrow character
+            if wide.match(text, k) is None:
+                k, used = k + 1, used + 1
+            break
+        end = min(n, k + step)
+        used += end - k + len(wide.findall(text, k, end))
+        k = end
+    return text[:k] + "…", used + 1
+
+
+def _fit_slow(text: str, cols: int) -> tuple[str, int]:
     w = width(text)
     if w <= cols:
         return text, w

@@ -43,7 +43,7 @@ Linker = Callable[[str, str, "str | None"], str]
 # ------------------------------------------------------------------------------------------ data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """What a page shows of one note."""
 

@@ -63,6 +63,9 @@ class Draft:
     new_path: str | None = None
     result: str | None = None
     result_data: dict | None = None  # what the result's front matter reads as (checked when written)
+    # the body as it will be written, with its links (lines counted from the body's first) and inline
+    # tags: read where the note alone is at hand (a worker process), for the index to take once written
+    body_links: tuple | None = None
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -127,6 +130,21 @@ def _text_of(d: Draft) -> tuple[str, str, str]:
     title = str(d.props.get("title") or data.get("title") or "")
     desc = str(d.props.get("description") or data.get("description") or "")
     return title, desc, d.clip.body
+
+
+def written_body(d: Draft) -> str:
+    """The body exactly as :func:`step_render` writes it."""
+    if d.clip.edit_in_place and d.split.status == "ok":
+        return d.clip.body
+    body = d.clip.body.replace("\r\n", "\n")
+    return body.replace("\n", "\r\n") if d.decoded.newline == "\r\n" else body
+
+
+def step_links(d: Draft, ctx) -> None:
+    from vaulttool.core.links import extract
+
+    body = written_body(d)
+    d.body_links = (body, *extract(body, 1))
 
 
 def step_analyse(d: Draft, ctx) -> None:
@@ -224,7 +242,7 @@ def step_render(d: Draft, ctx) -> None:
         head = d.text[: d.split.block_start]
         close = d.text[d.split.block_end : d.split.body_start]
         d.result = head + block + close + clip.body
-        return
+        return  # (written_body() gives the body of both ways)
     props = _ordered(updates)
     for key, value in clip.carry.items():
         props.setdefault(key, value)
@@ -241,6 +259,7 @@ PREPARE: list[tuple[str, Step]] = [
     ("extract", step_extract),
     ("topics", step_topics),
     ("created", step_created),
+    ("links", step_links),
     ("analyse", step_analyse),
 ]
 FINISH: list[tuple[str, Step]] = [

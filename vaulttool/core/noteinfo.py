@@ -41,8 +41,10 @@ def _json_safe(value):
     return str(value)
 
 
-def read_note(path: str, text: str, parsed: Split | None = None) -> NoteInfo:
-    """Everything the index keeps about a note, from its decoded text."""
+def read_note(path: str, text: str, parsed: Split | None = None, body_links: tuple | None = None) -> NoteInfo:
+    """Everything the index keeps about a note, from its decoded text. ``body_links``: (body, links
+    with lines counted from the body's first line, inline tags) read earlier (see
+    ``Draft.body_links``), used when the body is that one."""
     from vaulttool.core.links import extract
     from vaulttool.core.tags import clean_tag, tag_key
     from vaulttool.core.urls import site_name, url_key
@@ -83,7 +85,13 @@ def read_note(path: str, text: str, parsed: Split | None = None) -> NoteInfo:
     desc = data.get("description")
     info.description = desc.strip() if isinstance(desc, str) else ""
     first_line = text.count("\n", 0, body_start) + 1
-    links, inline_tags = extract(body, first_line)
+    if body_links is not None and body_links[0] == body:
+        from dataclasses import replace
+
+        shift = first_line - 1
+        links, inline_tags = [replace(ln, line=ln.line + shift) for ln in body_links[1]], list(body_links[2])
+    else:
+        links, inline_tags = extract(body, first_line)
     info.links = links
     seen: set[str] = set()
     for raw in [*prop_list(data.get("tags")), *inline_tags]:

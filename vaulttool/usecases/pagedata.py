@@ -40,12 +40,17 @@ class PageData:
                 rows += c.execute(base + f" WHERE id IN ({q})", ch).fetchall()
                 tag_rows += c.execute(
                     f"SELECT note_id, key, tag FROM note_tags WHERE note_id IN ({q}) ORDER BY note_id, pos", ch).fetchall()
+        pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per (key, spelling), shared by its notes
         for nid, key, tag in tag_rows:
-            tags[nid].append((key, tag))
+            pair = (key, tag)
+            tags[nid].append(pairs.setdefault(pair, pair))
+        del tag_rows
+        shared: dict[str, str] = {}  # sites and dates recur: one string each
         for nid, path, title, created, site in rows:
             if nid in self.hidden_ids:
                 continue
-            self.entries[nid] = Entry(path, title, created, site or None, "", tuple(tags.get(nid, ())))
+            self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
+                                      shared.setdefault(site, site) if site else None, "", tuple(tags.get(nid, ())))
             self.id_of[path] = nid
 
     def ids_for_paths(self, paths: Iterable[str]) -> set[int]:

@@ -47,25 +47,13 @@ class PageRendering:
             need.update(recent)
         # tag pages
         tag_ids: dict[str, list[int]] = defaultdict(list)
-        co: dict[str, Counter] = defaultdict(Counter)
-        note_keys: dict[int, list[str]] = defaultdict(list)
         if kinds["tag"]:
-            if full:
-                for nid, key, _ in self.tag_rows:
-                    tag_ids[key].append(nid)
-                    note_keys[nid].append(key)
-            else:
+            if not full:  # (a full build takes them from the entries of every note, loaded below)
                 for chunk in chunks(kinds["tag"]):
                     q = marks(len(chunk))
                     for key, nid in c.execute(f"SELECT key, note_id FROM note_tags WHERE key IN ({q})", chunk):
                         if nid not in self.hidden_ids:
                             tag_ids[key].append(nid)
-                    page_filter = f" AND a.note_id NOT IN ({marks(len(self.hidden_ids))})" if self.hidden_ids else ""
-                    for a, b, n in c.execute(
-                            "SELECT a.key, b.key, count(*) FROM note_tags a JOIN note_tags b"
-                            f" ON b.note_id = a.note_id AND b.key != a.key WHERE a.key IN ({q}){page_filter}"
-                            " GROUP BY a.key, b.key", [*chunk, *self.hidden_ids]):
-                        co[a][b] = n
                 for key in kinds["tag"]:
                     need.update(tag_ids[key])
         # overview pages
@@ -86,8 +74,14 @@ class PageRendering:
                 " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.hidden_ids]
             need.update(r[1] for r in groups)
         self.load_entries(None if full else need)
+        self.tag_rows = None  # in the entries now
+        if full and kinds["tag"]:
+            for nid in sorted(self.entries):
+                for key, _ in self.entries[nid].tags:
+                    tag_ids[key].append(nid)
         self.links.preload({e.path for e in self.entries.values()} | {p for pair in self.conflicts for p in pair})
         E, link = self.entries, self.links
+        co: dict[str, Counter] = {}
 
         for kind in ("index", "month", "tag", "note", "tags", "backlinks", "duplicates"):
             if kind == "note":
@@ -104,8 +98,10 @@ class PageRendering:
                 elif kind == "month":
                     yield lay.month(about), render_month(lay, link, about, self.described(month_ids[about]))
                 elif kind == "tag":
+                    if not full and about not in co:  # counted for a few hundred tags at a time
+                        co = self.co_tags(kinds["tag"][kinds["tag"].index(about):][:500])
                     if full:  # the tags that come with this one, counted from the notes' tags in hand
-                        with_it = Counter(b for nid in tag_ids[about] for b in note_keys[nid] if b != about)
+                        with_it = Counter(b for nid in tag_ids[about] for b, _ in E[nid].tags if b != about)
                     else:
                         with_it = co[about]
                     top = sorted(with_it.items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
@@ -124,6 +120,18 @@ class PageRendering:
                 elif kind == "duplicates":
                     yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups),
                                                             self.conflicts)
+
+    def co_tags(self, keys: list[str]) -> dict[str, Counter]:
+        """For each of ``keys``: how many of its notes carry each other tag."""
+        co: dict[str, Counter] = {k: Counter() for k in keys}
+        q = marks(len(keys))
+        page_filter = f" AND a.note_id NOT IN ({marks(len(self.hidden_ids))})" if self.hidden_ids else ""
+        for a, b, n in self.conn.execute(
+                "SELECT a.key, b.key, count(*) FROM note_tags a JOIN note_tags b"
+                f" ON b.note_id = a.note_id AND b.key != a.key WHERE a.key IN ({q}){page_filter}"
+                " GROUP BY a.key, b.key", [*keys, *self.hidden_ids]):
+            co[a][b] = n
+        return co
 
     def render_backlink_pages(self, targets: list[str]):
         """The backlink pages of ``targets``, reading their links a few hundred notes at a time."""

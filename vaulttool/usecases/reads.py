@@ -179,7 +179,6 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
     the title weighted ten times the body), each with a snippet; matched words marked ``**so**``.
     ``read_body(path)`` gives a note's text for the snippet (the index keeps only segmented text)."""
     from vaulttool.core.searchquery import parse, to_fts
-    from vaulttool.core.tagexpr import combine_and, to_sql
 
     vocab: dict[str, bool] = {}
 
@@ -194,23 +193,72 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
     match = to_fts(parsed, known)
     pieces = [p for w in parsed.words() for p in re.findall(r'"([^"]*)"', to_fts(parse(f'"{w}"'), known))]
     words = [w for p in pieces for w in p.split() if w]
+    rows = _ranked(store, match, tag_exprs, limit)
+    snips = {}
+    for r in rows:
+        body = read_body(r["path"]) if read_body else None
+        snips[r["id"]] = _snippet(body, words) if body else ""
+    missing = [i for i, snip in snips.items() if not snip]
+    if missing:  # the note could not be read or shows none of the words: the index's segmented text
+        for i, snip in store.conn.execute(
+                f"SELECT rowid, snippet(fts, 1, '**', '**', '…', 24) FROM fts WHERE fts MATCH ? AND rowid IN"
+                f" ({','.join('?' * len(missing))})", [match, *missing]):
+            snips[i] = _tidy_snippet(snip or "")
+    tags = _tags_for(store, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        snip = snips[r["id"]]
+        out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4), "snippet": snip,
+                    "tags": tags[r["id"]], "created": r["created"], "source": r["source"]})
+    return out
+
+
+_PAD = 20  # candidates ranked beyond --limit, so that a few left out by the join rarely force the slow way
+_RANK = "SELECT rowid, bm25(fts, 10.0, 1.0) AS s FROM fts WHERE fts MATCH ?"
+
+
+def _ranked(store: Store, match: str, tag_exprs: list[str] | None, limit: int) -> list[dict]:
+    """The best ``limit`` notes for an FTS query: (id, path, title, created, source, score), by bm25
+    then path. Without a tag filter the full-text table is ranked alone and only a shortlist is looked
+    up in ``notes`` (joining every match costs more than ranking them when a word is common); the
+    shortlist is widened to every note tied at its edge, and the join over every match is the way when
+    a tag filter is given or too few of the shortlist are left after leaving out generated pages."""
+    from vaulttool.core.tagexpr import combine_and, to_sql
+
+    cols = "n.id, n.path, n.title, n.created, n.source"
+    if limit == 0:
+        return []
+
+    def look_up(scored: list) -> list[dict]:
+        scores = {i: sc for i, sc in scored}
+        found = []
+        ids = list(scores)
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            found += store.conn.execute(
+                f"SELECT {cols} FROM notes n WHERE n.kind != 'page' AND n.id IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall()
+        return sorted(({**dict(r), "score": scores[r["id"]]} for r in found), key=lambda r: (r["score"], r["path"]))
+
+    if not tag_exprs:
+        short = [tuple(r) for r in store.conn.execute(_RANK + " ORDER BY s LIMIT ?", (match, limit + _PAD))]
+        rows = look_up(short)
+        if len(short) < limit + _PAD:  # every match is in the shortlist
+            return rows[:limit]
+        edge = short[-1][1]  # every match left out scores this or worse
+        if len(rows) >= limit:
+            if rows[limit - 1]["score"] < edge:
+                return rows[:limit]
+            tied = store.conn.execute(f"SELECT rowid, s FROM ({_RANK}) WHERE s <= ?", (match, edge)).fetchall()
+            return look_up([tuple(r) for r in tied])[:limit]
     where, params = ["fts MATCH ?", "n.kind != 'page'"], [match]
     if tag_exprs:
         sql, p = to_sql(combine_and(tag_exprs), "n.id")
         where.append(sql)
         params.extend(p)
-    rows = store.conn.execute(
-        "SELECT n.id, n.path, n.title, n.created, n.source, bm25(fts, 10.0, 1.0) AS score,"
-        " snippet(fts, 1, '**', '**', '…', 24) AS snip FROM fts JOIN notes n ON n.id = fts.rowid"
-        f" WHERE {' AND '.join(where)} ORDER BY score, n.path LIMIT ?", [*params, limit]).fetchall()
-    tags = _tags_for(store, [r["id"] for r in rows])
-    out = []
-    for r in rows:
-        body = read_body(r["path"]) if read_body else None
-        snip = (_snippet(body, words) if body else "") or _tidy_snippet(r["snip"])
-        out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4), "snippet": snip,
-                    "tags": tags[r["id"]], "created": r["created"], "source": r["source"]})
-    return out
+    return [dict(r) for r in store.conn.execute(
+        f"SELECT {cols}, bm25(fts, 10.0, 1.0) AS score FROM fts JOIN notes n ON n.id = fts.rowid"
+        f" WHERE {' AND '.join(where)} ORDER BY score, n.path LIMIT ?", [*params, limit]).fetchall()]
 
 
 def related(store: Store, path: str, *, limit: int = 10) -> list[dict]:

@@ -90,6 +90,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         todo = [rel for rel, st in walk.notes.items()
                 if (run.changes.full or rel not in states or rel in run.recheck
                     or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])) and rel not in defer]
+        del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
         run.read_all(sorted(todo))

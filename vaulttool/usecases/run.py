@@ -263,7 +263,7 @@ class Run:
             # indexed by an earlier run under its old name: that name is gone (pages and links follow)
             indexing.remove(self.store, loaded.rel, self.changes)
         text = draft.result  # what was just written (its front matter checked when it was rendered)
-        info = read_note(target, text, split(text, draft.result_data))
+        info = read_note(target, text, split(text, draft.result_data), draft.body_links)
         analysis = self.analyse_note(info)
         indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes,
                      analysis)
