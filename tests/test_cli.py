@@ -103,6 +103,40 @@ def test_query_json_schema(small):
     assert [json.loads(x)["path"] for x in lines] == ["b/Beta.md", "Gamma.md"]
 
 
+def _as_schema_4(root: Path) -> None:
+    """Make the index what vaulttool wrote before schema 5 (no tag_list column on notes)."""
+    import sqlite3
+
+    conn = sqlite3.connect(root / ".vaulttool" / "index.db")
+    conn.execute("ALTER TABLE notes DROP COLUMN tag_list")
+    conn.execute("PRAGMA user_version=4")
+    conn.commit()
+    conn.close()
+
+
+def test_query_on_an_index_older_than_the_tag_list_column(small):
+    """A reader cannot upgrade the index: on a schema-4 index it reads the tags from note_tags."""
+    want = [invoke(small, "query", "--tag", "robots", *fmt).output for fmt in ([], ["--format", "json"])]
+    _as_schema_4(small)
+    got = [invoke(small, "query", "--tag", "robots", *fmt).output for fmt in ([], ["--format", "json"])]
+    assert got == want
+    assert "AI, robots" in got[0] and '"robots"' in got[1]
+
+
+def test_upgrade_to_schema_5_fills_the_tag_list_in_order(small):
+    import sqlite3
+
+    _as_schema_4(small)
+    assert invoke(small, "reindex").exit_code == 0  # a writer runs the migration
+    conn = sqlite3.connect(small / ".vaulttool" / "index.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 5
+    rows = dict(conn.execute("SELECT path, tag_list FROM notes"))
+    conn.close()
+    assert rows == {"a/Alpha.md": "ai/llm\x1f大模型", "b/Beta.md": "AI\x1frobots", "Gamma.md": "robots"}
+    data = json.loads(invoke(small, "query", "--tag", "ai", "--format", "json").output)
+    assert [n["tags"] for n in data] == [["AI", "robots"], ["ai/llm", "大模型"]]
+
+
 def test_query_table(small):
     result = invoke(small, "query", "--tag", "robots")
     assert result.output.splitlines()[:3] == [

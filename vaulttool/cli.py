@@ -151,7 +151,9 @@ def query(obj, tags, site, since, until, sort, limit, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        notes = run(session.store, list(tags), site=site, since=since, until=until, sort=sort, limit=limit)
+        fields = {"paths": ["path"], "table": ["path", "title", "tags", "created"]}.get(fmt)
+        notes = run(session.store, list(tags), site=site, since=since, until=until, sort=sort, limit=limit,
+                    **({"fields": fields} if fields else {}))
     if fmt == "json":
         click.echo(output.json_doc(notes))
     elif fmt == "jsonl":

@@ -17,7 +17,8 @@ from typing import Iterable, Iterator
 from vaulttool.core.model import Link, NoteInfo
 from vaulttool.lock import host_id
 
-__all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage"]
+__all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage", "encode_analysis",
+           "decode_analysis"]
 
 # Left in the state folder by a reader that hit a damaged index (readers open it read-only and cannot
 # repair it); the next writer rebuilds the index from the notes and removes it.
@@ -37,6 +38,21 @@ def _read_mark(mark: Path) -> str:
         return mark.read_text(encoding="utf-8", errors="replace").strip()[:200]
     except OSError as exc:
         return str(exc)
+
+
+def encode_analysis(data: dict) -> bytes:
+    """An analysis as the cache keeps it: compact JSON, deflated (a third of the size; the cache is
+    the largest table of the index)."""
+    import zlib
+
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def decode_analysis(value: bytes | str) -> dict:
+    """The cached analysis, deflated (``bytes``) or plain JSON (``str``: as vaulttool 0.1 wrote it)."""
+    import zlib
+
+    return json.loads(zlib.decompress(value) if isinstance(value, bytes) else value)
 
 
 def mark_damaged(state_dir: Path, reason: str) -> None:
@@ -125,6 +141,12 @@ MIGRATIONS: list[str] = [
     DROP INDEX note_tags_key;
     CREATE INDEX note_tags_key ON note_tags(key, tag, note_id);
     """,
+    # 5: each note's tags in order on its row (joined by U+001F), so listing notes needs no subquery
+    """
+    ALTER TABLE notes ADD COLUMN tag_list TEXT NOT NULL DEFAULT '';
+    UPDATE notes SET tag_list = coalesce((SELECT group_concat(tag, char(31)) FROM
+        (SELECT tag FROM note_tags WHERE note_id = notes.id ORDER BY pos)), '');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -138,6 +160,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.rebuilt = rebuilt  # why the index was thrown away and started afresh ("" if it was not)
+        self._schema: int | None = None
 
     # -- opening -----------------------------------------------------------------------------
     def reset(self, reason: str) -> None:
@@ -149,6 +172,7 @@ class Store:
         _delete(self.path)
         self.conn = self._connect(self.path, self._root)
         self.rebuilt = reason
+        self._schema = None
 
     @classmethod
     def open(cls, state_dir: Path, vault_root: Path, *, readonly: bool = False) -> "Store":
@@ -244,27 +268,30 @@ class Store:
                  search: tuple[str, str] | None = None) -> int:
         """Insert or update a note with its tags, topics, links, terms and (``search``: segmented
         title and body) its full-text entry."""
+        from vaulttool.core.tags import tag_key
+
         c = self.conn
         row = c.execute("SELECT id FROM notes WHERE path=?", (info.path,)).fetchone()
+        tags: dict[str, str] = {}  # key -> the note's spelling, first one kept, in order
+        for t in info.tags:
+            tags.setdefault(tag_key(t), t)
         values = (info.path, name_key, info.title, json.dumps(info.props, ensure_ascii=False), size, mtime_ns,
                   hash, info.created, info.site, info.source, info.url_key, info.kind, info.description,
-                  info.error)
+                  info.error, "\x1f".join(tags.values()))
         if row:
             note_id = row[0]
             c.execute("""UPDATE notes SET path=?, name_key=?, title=?, props=?, size=?, mtime_ns=?, hash=?,
-                         created=?, site=?, source=?, url_key=?, kind=?, description=?, error=? WHERE id=?""",
-                      (*values, note_id))
+                         created=?, site=?, source=?, url_key=?, kind=?, description=?, error=?, tag_list=?
+                         WHERE id=?""", (*values, note_id))
             for table in ("note_tags", "note_topics", "links", "note_terms"):
                 c.execute(f"DELETE FROM {table} WHERE note_id=?", (note_id,))
             c.execute("DELETE FROM fts WHERE rowid=?", (note_id,))
         else:
             note_id = c.execute("""INSERT INTO notes(path, name_key, title, props, size, mtime_ns, hash, created,
-                                   site, source, url_key, kind, description, error)
-                                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", values).lastrowid
-        from vaulttool.core.tags import tag_key
-
-        c.executemany("INSERT OR IGNORE INTO note_tags(note_id, key, tag, pos) VALUES (?,?,?,?)",
-                      [(note_id, tag_key(t), t, i) for i, t in enumerate(info.tags)])
+                                   site, source, url_key, kind, description, error, tag_list)
+                                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""", values).lastrowid
+        c.executemany("INSERT INTO note_tags(note_id, key, tag, pos) VALUES (?,?,?,?)",
+                      [(note_id, k, t, i) for i, (k, t) in enumerate(tags.items())])
         topics = info.props.get("topics") if isinstance(info.props.get("topics"), list) else []
         c.executemany("INSERT OR IGNORE INTO note_topics(note_id, topic) VALUES (?,?)",
                       [(note_id, str(t)) for t in topics])
@@ -284,6 +311,13 @@ class Store:
         if row:
             self.conn.execute("DELETE FROM fts WHERE rowid=?", (row[0],))
             self.conn.execute("DELETE FROM notes WHERE id=?", (row[0],))
+
+    @property
+    def schema(self) -> int:
+        """The index's schema version (a reader may meet an index older than this vaulttool's)."""
+        if self._schema is None:
+            self._schema = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        return self._schema
 
     def note(self, path: str) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM notes WHERE path=?", (path,)).fetchone()
@@ -344,11 +378,12 @@ class Store:
     # -- tokeniser cache and document frequencies --------------------------------------------
     def get_analysis(self, key: str) -> dict | None:
         row = self.conn.execute("SELECT data FROM analysis WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return decode_analysis(row[0]) if row else None
 
-    def put_analysis(self, key: str, data: dict) -> None:
+    def put_analysis(self, key: str, data: dict, packed: bytes | None = None) -> None:
+        """Cache ``data`` (``packed``: the same, already :func:`encode_analysis`-ed)."""
         self.conn.execute("INSERT OR REPLACE INTO analysis(key, data) VALUES (?, ?)",
-                          (key, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+                          (key, packed if packed is not None else encode_analysis(data)))
 
     def prune_analysis(self, keep: set[str]) -> None:
         stale = [(k,) for (k,) in self.conn.execute("SELECT key FROM analysis") if k not in keep]

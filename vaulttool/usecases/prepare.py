@@ -38,6 +38,7 @@ class Prepared:
     analysis: dict | None = None
     key: str = ""
     fresh: bool = False  # the analysis was computed now (not found in the cache)
+    packed: bytes | None = None  # a fresh analysis as the cache keeps it (made by the worker)
 
 
 class _Ctx:
@@ -103,7 +104,7 @@ def _init(root: str, config, restored: frozenset = frozenset()) -> None:
 
 
 def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
-    import json
+    from vaulttool.store import decode_analysis
 
     key = analysis_key(title, description, body)
     conn = _W["cache"]
@@ -113,15 +114,20 @@ def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
         except sqlite3.Error:
             row = None
         if row:
-            return json.loads(row[0]), key, False
+            return decode_analysis(row[0]), key, False
     return _W["tagger"].analyse(title, description, body), key, True
 
 
 def _work(task: tuple[str, bool, bool]) -> Prepared:
+    from vaulttool.store import encode_analysis
+
     rel, normalise, explicit = task
     try:
-        return prepare_file(_W["vault"], rel, _analyse, normalise=normalise, explicit=explicit,
-                            restored=_W["restored"])
+        out = prepare_file(_W["vault"], rel, _analyse, normalise=normalise, explicit=explicit,
+                           restored=_W["restored"])
+        if out.fresh and out.analysis is not None:  # encoded here, in parallel, not by the index writer
+            out.packed = encode_analysis(out.analysis)
+        return out
     except Exception as exc:  # a bug must not kill the whole run: report it on this note
         return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
 

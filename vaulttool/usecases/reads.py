@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 
 from vaulttool.errors import UsageError
 from vaulttool.store import Store
@@ -35,9 +36,16 @@ def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+_FIELDS = ("path", "title", "tags", "created", "source", "site", "description")
+_TAG_LIST = ("(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM note_tags WHERE note_id = n.id"
+             " ORDER BY pos))")  # an index older than schema 5 has no tag_list column
+
+
 def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
-          until: str | None = None, sort: str = "-created", limit: int | None = None) -> list[dict]:
-    """Notes matching every tag expression (zk syntax) and the filters, as dicts."""
+          until: str | None = None, sort: str = "-created", limit: int | None = None,
+          fields: Iterable[str] = _FIELDS) -> list[dict]:
+    """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
+    default all of: path, title, tags, created, source, site, description)."""
     from vaulttool.core.tagexpr import combine_and, to_sql
 
     where, params = ["n.kind != 'page'"], []
@@ -61,16 +69,27 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     if key not in _SORTS:
         raise UsageError(f"--sort is one of created, title, path (with - for descending), not {sort!r}")
     order = f"{_SORTS[key]} {'DESC' if desc else 'ASC'}, n.path"
-    sql = (f"SELECT n.id, n.path, n.title, n.created, n.source, n.site, n.description,"
-           f" (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM note_tags WHERE note_id = n.id ORDER BY pos))"
-           f" AS tag_list FROM notes n WHERE {' AND '.join(where)} ORDER BY {order}")
+    fields = [f for f in _FIELDS if f in set(fields)]
+    if not fields:
+        raise UsageError(f"fields are some of {', '.join(_FIELDS)}")
+    tag_list = "n.tag_list" if store.schema >= 5 else _TAG_LIST
+    cols = ", ".join(f"{tag_list} AS tags" if f == "tags" else f"n.{f}" for f in fields)
+    sql = f"SELECT {cols} FROM notes n WHERE {' AND '.join(where)} ORDER BY {order}"
     if limit is not None:
         if limit < 0:
             raise UsageError("--limit must be 0 or more")
         sql += " LIMIT ?"
         params.append(limit)
     rows = store.conn.execute(sql, params).fetchall()
-    return [_note_dict(r, r["tag_list"].split("\x1f") if r["tag_list"] else []) for r in rows]
+    if "tags" not in fields:
+        return [dict(zip(fields, r)) for r in rows]
+    at = fields.index("tags")
+    out = []
+    for r in rows:
+        note = dict(zip(fields, r))
+        note["tags"] = r[at].split("\x1f") if r[at] else []
+        out.append(note)
+    return out
 
 
 def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:

@@ -114,7 +114,8 @@ class Run:
                 indexing.remove(self.store, rel, self.changes)
             return
         if p.fresh:
-            self.store.put_analysis(p.key, p.analysis)
+            self.store.put_analysis(p.key, p.analysis, p.packed)
+            p.packed = None
         loaded = p.loaded
         state = self.store.note(rel)
         unchanged = state is not None and state["hash"] == loaded.hash
