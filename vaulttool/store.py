@@ -141,9 +141,11 @@ MIGRATIONS: list[str] = [
     DROP INDEX note_tags_key;
     CREATE INDEX note_tags_key ON note_tags(key, tag, note_id);
     """,
-    # 5: each note's tags in order on its row (joined by U+001F), so listing notes needs no subquery
+    # 5: each note's tags in order on its row (joined by U+001F), so listing notes needs no subquery;
+    # what the walk is compared with, in an index of its own (a run reads it, not the wide rows)
     """
     ALTER TABLE notes ADD COLUMN tag_list TEXT NOT NULL DEFAULT '';
+    CREATE INDEX notes_state ON notes(path, size, mtime_ns);
     UPDATE notes SET tag_list = coalesce((SELECT group_concat(tag, char(31)) FROM
         (SELECT tag FROM note_tags WHERE note_id = notes.id ORDER BY pos)), '');
     """,
@@ -255,10 +257,11 @@ class Store:
             self.conn.execute("ROLLBACK")
 
     # -- notes -------------------------------------------------------------------------------
-    def states(self) -> dict[str, tuple[int, int, int, str]]:
-        """path -> (id, size, mtime_ns, hash) for every indexed note."""
-        rows = self.conn.execute("SELECT path, id, size, mtime_ns, hash FROM notes")
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+    def states(self) -> dict[str, tuple[int, int]]:
+        """path -> (size, mtime_ns) for every indexed note."""
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: 50k rows and more
+        return {path: (size, mtime) for path, size, mtime in cur.execute("SELECT path, size, mtime_ns FROM notes")}
 
     def touch(self, path: str, size: int, mtime_ns: int) -> None:
         self.conn.execute("UPDATE notes SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))

@@ -58,12 +58,18 @@ class FileStat(NamedTuple):
     st_mtime_ns: int
 
 
+# A generated page the walk found without a stat call (its folder entry says it is a regular file):
+# there are as many pages as notes, and a run needs the size only of the few pages it rewrites.
+UNSTATED = FileStat(-1, -1)
+
+
 @dataclass
 class Walk:
     notes: dict[str, FileStat] = field(default_factory=dict)  # rel path -> stat, *.md only
     files: set[str] = field(default_factory=set)  # every other file (attachments), for links
-    pages: dict[str, FileStat] = field(default_factory=dict)  # *.md in the pages folder
+    pages: dict[str, FileStat] = field(default_factory=dict)  # *.md in the pages folder (or UNSTATED)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason)
+    temps: list[str] = field(default_factory=list)  # dot-named *.vaulttool-tmp files met (absolute paths)
 
 
 class Vault:
@@ -141,6 +147,8 @@ class Vault:
                 name = entry.name
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 if name.startswith(".") or name in ALWAYS_IGNORED:
+                    if name.endswith(TMP_SUFFIX) and name.startswith("."):
+                        out.temps.append(entry.path)
                     continue
                 try:
                     rel.encode("utf-8")
@@ -149,6 +157,10 @@ class Vault:
                                          "file name is not valid UTF-8: skipped"))
                     continue
                 if self.config.ignore and any(fnmatch.fnmatchcase(rel, g) for g in self.config.ignore):
+                    continue
+                if (entry.is_file(follow_symlinks=False) and name.lower().endswith(".md")
+                        and self.is_page(rel)):
+                    out.pages[rel] = UNSTATED
                     continue
                 try:
                     if entry.is_symlink():
@@ -394,13 +406,20 @@ class Vault:
             raise
         os.close(fd)
 
-    def remove_stale_temps(self) -> list[str]:
+    def remove_stale_temps(self, walk: Walk | None = None) -> list[str]:
         """Delete temp files a killed run left behind (call with the vault lock held): the notes'
-        dot-named ``*.vaulttool-tmp`` files, and dot-named ``*.tmp`` files in ``.vaulttool/``."""
+        dot-named ``*.vaulttool-tmp`` files, and dot-named ``*.tmp`` files in ``.vaulttool/``.
+        Given the ``walk`` of this run, the notes' are those it met (the tool writes nowhere else) and
+        only ``.vaulttool/`` is walked again."""
         removed = []
         state = str(self.state)
         mine = (f".{os.getpid()}-", f".lock.{os.getpid()}.")  # this process's own, possibly in use
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        if walk is not None:
+            for path in walk.temps:
+                if not os.path.basename(path).startswith(mine):
+                    _unlink(Path(path))
+                    removed.append(Path(path).relative_to(self.root).as_posix())
+        for dirpath, dirnames, filenames in os.walk(self.root if walk is None else state):
             dirnames[:] = [d for d in dirnames if d not in (".git", ".obsidian", ".trash")]
             in_state = dirpath == state or dirpath.startswith(state + os.sep)
             for name in filenames:

@@ -8,7 +8,7 @@ import os
 from vaulttool.errors import NoteError
 from vaulttool.render import has_marker
 from vaulttool.usecases.report import Reporter, Summary
-from vaulttool.vaultio import digest
+from vaulttool.vaultio import UNSTATED, digest
 
 __all__ = ["PageWriter"]
 
@@ -30,6 +30,11 @@ class PageWriter:
         """Write one page if its bytes changed; returns the digest to record ("" when not ours)."""
         h = digest(data)
         st = self.walk_pages.get(path)
+        if st is UNSTATED:
+            try:
+                st = self.vault.abs(path).lstat()
+            except OSError:
+                st = None
         if st is not None and recorded == h and st.st_size == len(data):
             return h  # as written last time
         if st is None:

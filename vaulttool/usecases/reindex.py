@@ -63,9 +63,10 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
     if not dry_run:
         for fixed in run.originals.recover():
             reporter.event("info", fixed, "finished a rename left half done by an interrupted run")
-        for tmp in vault.remove_stale_temps():
-            reporter.event("info", tmp, "removed a temp file left by an interrupted run")
     walk = vault.walk()
+    if not dry_run:
+        for tmp in vault.remove_stale_temps(walk):
+            reporter.event("info", tmp, "removed a temp file left by an interrupted run")
     for rel, reason in walk.problems:
         reporter.event("warning", rel, reason)
     run.summary.scanned = len(walk.notes)
@@ -89,7 +90,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         run.recheck = (set(run.conflicts) ^ was_conflict) & set(walk.notes)
         todo = [rel for rel, st in walk.notes.items()
                 if (run.changes.full or rel not in states or rel in run.recheck
-                    or (st.st_size, st.st_mtime_ns) != (states[rel][1], states[rel][2])) and rel not in defer]
+                    or (st.st_size, st.st_mtime_ns) != states[rel]) and rel not in defer]
         del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
