@@ -82,3 +82,25 @@ def test_emit_then_edit_round_trip(props):
     if props:
         assert out.startswith(text)
         assert load_yaml(out) == {**props, "zz_new": "value"}
+
+
+def _quote_by_character(text: str) -> str:
+    """The escaping rules spelled out one character at a time (what ``quote`` does with a regex)."""
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x85": "\\N",
+               "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+    out = []
+    for ch in text:
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 or ch in "\ufffe\uffff":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
+       | st.lists(st.sampled_from(['\\', '"', "\n", "\x00", "\x1f", "\x7f", "\x85", "\x9f", "\xa0", "\u2028",
+                                   "\ufeff", "\ufffe", "\uffff", "\ud800", "\udfff", "a", "中"]), max_size=20).map("".join))
+def test_quote_escapes_exactly_the_characters_it_must(text):
+    assert quote(text) == _quote_by_character(text)

@@ -125,7 +125,7 @@ def step_created(d: Draft, ctx) -> None:
         d.props["created"] = d.file_time
 
 
-def _text_of(d: Draft) -> tuple[str, str, str]:
+def text_of(d: Draft) -> tuple[str, str, str]:
     data = d.split.data if d.split.status == "ok" else {}
     title = str(d.props.get("title") or data.get("title") or "")
     desc = str(d.props.get("description") or data.get("description") or "")
@@ -150,7 +150,7 @@ def step_links(d: Draft, ctx) -> None:
 def step_analyse(d: Draft, ctx) -> None:
     if d.clip.format == "note" or getattr(ctx, "tagger", None) is None:
         return
-    title, desc, body = _text_of(d)
+    title, desc, body = text_of(d)
     # The same text the index analyses once the note is written, so the cached analysis is reused.
     d.analysis = ctx.tagger.analyse(title, desc, body)
 

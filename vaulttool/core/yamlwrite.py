@@ -24,17 +24,19 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x
             "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
 
 
+# What a double-quoted scalar cannot hold as it is: the escapes above, C0 and C1 controls, DEL,
+# surrogates and the two non-characters U+FFFE/U+FFFF.
+_NEEDS_ESCAPE = re.compile("[\\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _escape(m: re.Match) -> str:
+    ch = m.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04X}"
+
+
 def quote(text: str) -> str:
     """A YAML double-quoted scalar for ``text``."""
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0xD800 <= ord(ch) < 0xE000 or ch in "\ufffe\uffff":
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(_escape, text) + '"'
 
 
 def _scalar(value: Any) -> str:

@@ -256,8 +256,9 @@ class Run:
         self.summary.indexed += 1
 
     def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st, draft: core.Draft) -> None:
-        from vaulttool.core.noteinfo import read_note
+        from vaulttool.core import normalise as core
         from vaulttool.core.frontmatter import split
+        from vaulttool.core.noteinfo import read_note
         from vaulttool.vaultio import digest
 
         if target != loaded.rel:
@@ -265,7 +266,10 @@ class Run:
             indexing.remove(self.store, loaded.rel, self.changes)
         text = draft.result  # what was just written (its front matter checked when it was rendered)
         info = read_note(target, text, split(text, draft.result_data), draft.body_links)
-        analysis = self.analyse_note(info)
+        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
+            analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
+        else:
+            analysis = self.analyse_note(info)
         indexing.put(self.store, info, text, st, digest(data), self.tagger.candidate_terms(analysis), self.changes,
                      analysis)
 
