@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     total = time.perf_counter() - t0
     print(f"{'phase':<24} {'wall':>8} {'peak RSS':>9}", file=sys.stderr)
     for name in order:
-        if name in spent:
+        if name in spent and not (name.startswith("after ") and spent[name] < 0.005):
             print(f"{name:<24} {spent[name]:>7.2f}s {peak.get(name, 0):>6} MB", file=sys.stderr)
     print(f"{'total':<24} {total:>7.2f}s {max(peak.values(), default=0):>6} MB", file=sys.stderr)
     return code
