@@ -151,9 +151,9 @@ def query(obj, tags, site, since, until, sort, limit, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        fields = {"paths": ["path"], "table": ["path", "title", "tags", "created"]}.get(fmt)
+        fields = {"paths": ["path"], "table": ["path", "title", "tags", "created"]}.get(fmt)  # None: all
         notes = run(session.store, list(tags), site=site, since=since, until=until, sort=sort, limit=limit,
-                    **({"fields": fields} if fields else {}))
+                    fields=fields)
     if fmt == "json":
         click.echo(output.json_doc(notes))
     elif fmt == "jsonl":

@@ -133,7 +133,8 @@ def text_of(d: Draft) -> tuple[str, str, str]:
 
 
 def written_body(d: Draft) -> str:
-    """The body exactly as :func:`step_render` writes it."""
+    """The body as the note will be written: as it is when the front matter is edited in place, else
+    with the note's own line endings."""
     if d.clip.edit_in_place and d.split.status == "ok":
         return d.clip.body
     body = d.clip.body.replace("\r\n", "\n")
@@ -241,16 +242,16 @@ def step_render(d: Draft, ctx) -> None:
         block, d.result_data = edit_and_read(d.split.block, updates, remove=clip.remove, newline=nl)
         head = d.text[: d.split.block_start]
         close = d.text[d.split.block_end : d.split.body_start]
-        d.result = head + block + close + clip.body
-        return  # (written_body() gives the body of both ways)
+        d.result = head + block + close + written_body(d)
+        return
     props = _ordered(updates)
     for key, value in clip.carry.items():
         props.setdefault(key, value)
     if AUTO_TAGS in props:
         props[AUTO_TAGS] = props.pop(AUTO_TAGS)  # last: the record closes the block
     block, d.result_data = emit_and_read(props)
-    text = "---\n" + block + "---\n" + clip.body.replace("\r\n", "\n")
-    d.result = text.replace("\n", "\r\n") if nl == "\r\n" else text
+    head = "---\n" + block + "---\n"
+    d.result = (head.replace("\n", "\r\n") if nl == "\r\n" else head) + written_body(d)
 
 
 PREPARE: list[tuple[str, Step]] = [

@@ -135,9 +135,7 @@ class PageData:
     def nested_totals(self) -> dict[str, int]:
         """For each key with tags nested below it: the notes with it or any tag below it."""
         below: dict[str, set[int]] = defaultdict(set)
-        rows = (((nid, key) for nid, key, _ in self.tag_rows if "/" in key) if self.tag_rows is not None else
-                self.conn.execute("SELECT note_id, key FROM note_tags WHERE key LIKE '%/%'"))
-        for nid, key in rows:
+        for nid, key in self.conn.execute("SELECT note_id, key FROM note_tags WHERE key LIKE '%/%'"):
             if nid not in self.hidden_ids:
                 for a in ancestors(key):
                     below[a].add(nid)

@@ -87,7 +87,7 @@ class PageRendering:
             if kind == "note":
                 yield from self.render_backlink_pages(kinds["note"])
                 continue
-            for about in kinds[kind]:
+            for i, about in enumerate(kinds[kind]):
                 if kind == "index":
                     if self.month_mode:
                         months = sorted(self.months.items(), key=lambda m: (m[0] is None, m[0] or ""))
@@ -98,8 +98,8 @@ class PageRendering:
                 elif kind == "month":
                     yield lay.month(about), render_month(lay, link, about, self.described(month_ids[about]))
                 elif kind == "tag":
-                    if not full and about not in co:  # counted for a few hundred tags at a time
-                        co = self.co_tags(kinds["tag"][kinds["tag"].index(about):][:500])
+                    if not full and i % 500 == 0:  # counted for a few hundred tags at a time
+                        co = self.co_tags(kinds["tag"][i : i + 500])
                     if full:  # the tags that come with this one, counted from the notes' tags in hand
                         with_it = Counter(b for nid in tag_ids[about] for b, _ in E[nid].tags if b != about)
                     else:

@@ -43,7 +43,7 @@ _TAG_LIST = ("(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM note_tag
 
 def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
           until: str | None = None, sort: str = "-created", limit: int | None = None,
-          fields: Iterable[str] = _FIELDS) -> list[dict]:
+          fields: Iterable[str] | None = None) -> list[dict]:
     """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
     default all of: path, title, tags, created, source, site, description)."""
     from vaulttool.core.tagexpr import combine_and, to_sql
@@ -69,7 +69,7 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     if key not in _SORTS:
         raise UsageError(f"--sort is one of created, title, path (with - for descending), not {sort!r}")
     order = f"{_SORTS[key]} {'DESC' if desc else 'ASC'}, n.path"
-    fields = [f for f in _FIELDS if f in set(fields)]
+    fields = list(_FIELDS) if fields is None else [f for f in _FIELDS if f in set(fields)]
     if not fields:
         raise UsageError(f"fields are some of {', '.join(_FIELDS)}")
     tag_list = "n.tag_list" if store.schema >= 5 else _TAG_LIST
@@ -249,7 +249,7 @@ def _ranked(store: Store, match: str, tag_exprs: list[str] | None, limit: int) -
         return []
 
     def look_up(scored: list) -> list[dict]:
-        scores = {i: sc for i, sc in scored}
+        scores = dict(scored)
         found = []
         ids = list(scores)
         for k in range(0, len(ids), 500):
