@@ -86,21 +86,37 @@ def _fit_slow(text: str, cols: int) -> tuple[str, int]:
     return text[:k] + "…", used + 1
 
 
+def _fit_column(texts: list[str], cols: int) -> list[tuple[str, int]]:
+    """:func:`_fit` of each cell of a column, with the per-cell work kept small for long columns."""
+    if "".join(texts).isascii():
+        return [(t, len(t)) if len(t) <= cols else (t[: cols - 1] + "…", cols) for t in texts]
+    if _patterns()[1].search("".join(texts)) is not None:
+        return [_fit(t, cols) for t in texts]
+    # Without zero-width characters a cell of more than cols + 1 characters is cut, and the cut reads at
+    # most its first cols - 1 characters: fitting that prefix gives the same cell and width.
+    room = cols + 1
+    return [_fit(t if len(t) <= room else t[:room], cols) for t in texts]
+
+
+def _cells(values: Iterable[object]) -> list[str]:
+    texts = [v if type(v) is str else ("" if v is None else str(v)) for v in values]
+    if "\n" in "".join(texts):
+        texts = [t.replace("\n", " ") for t in texts]
+    return texts
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], *, max_col: int = 60) -> str:
     """Left-aligned columns separated by two spaces; the last column is never padded or cut."""
+    rows = list(rows)
     last = len(headers) - 1
-    cells = []  # each row: (text, columns) for the padded cells, then the last cell's text
-    for row in rows:
-        texts = [("" if v is None else str(v)).replace("\n", " ") for v in row]
-        cells.append([_fit(v, max_col) for v in texts[:last]] + [texts[last]])
-    widths = [max([width(h)] + [r[i][1] for r in cells]) for i, h in enumerate(headers[:last])]
-    lines = ["  ".join([h + " " * (widths[i] - width(h)) for i, h in enumerate(headers[:last])]
-                       + [headers[last]]).rstrip()]
-    for r in cells:
-        parts = [text + " " * (widths[i] - w) for i, (text, w) in enumerate(r[:last])]
-        parts.append(r[last])
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
+    columns = [_cells(c) for c in zip(*rows)] if rows else [[] for _ in headers]
+    padded = []
+    for i, h in enumerate(headers[:last]):
+        fitted = _fit_column(columns[i], max_col)
+        w = max([width(h)] + [used for _, used in fitted])
+        padded.append([h + " " * (w - width(h))] + [text + " " * (w - used) for text, used in fitted])
+    padded.append([headers[last]] + columns[last])
+    return "\n".join([line.rstrip() for line in map("  ".join, zip(*padded))])
 
 
 def json_doc(data) -> str:
