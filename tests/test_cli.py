@@ -190,6 +190,26 @@ def test_usage_errors_exit_2(small, args, message):
     assert message in result.output
 
 
+def test_vault_option_also_after_the_command_name(small, tmp_path, monkeypatch):
+    """``vaulttool query --vault DIR`` works as ``vaulttool --vault DIR query``, and wins over the
+    group's option and over VAULTTOOL_VAULT."""
+    before = invoke(small, "query", "--tag", "ai", "--format", "paths").output
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    after = CliRunner().invoke(cli, ["query", "--vault", str(small), "--tag", "ai", "--format", "paths"])
+    assert after.exit_code == 0 and after.output == before == "b/Beta.md\na/Alpha.md\n"
+    both = CliRunner().invoke(cli, ["--vault", str(other), "query", "--vault", str(small), "--tag", "ai"])
+    assert both.exit_code == 0 and "2 notes" in both.output
+    monkeypatch.setenv("VAULTTOOL_VAULT", str(other))
+    env = CliRunner().invoke(cli, ["tags", "--vault", str(small)])
+    assert env.exit_code == 0 and env.output == invoke(small, "tags").output
+    fresh = tmp_path / "fresh"
+    note(fresh, "n.md", "---\ntitle: N\ntags: [x]\n---\nbody\n")
+    ran = CliRunner().invoke(cli, ["reindex", "--vault", str(fresh)])
+    assert ran.exit_code == 0, ran.output
+    assert (fresh / ".vaulttool" / "index.db").is_file() and not (other / ".vaulttool").exists()
+
+
 def test_query_without_index_is_a_clear_usage_error(vault):
     result = invoke(vault, "query", "--tag", "x")
     assert result.exit_code == 2

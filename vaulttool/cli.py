@@ -44,6 +44,24 @@ class _Group(click.Group):
                                        "`vaulttool reindex --full`") from None
 
 
+def _vault_after_command(ctx, param, value):
+    if value is not None:
+        ctx.find_object(Obj).vault = value
+
+
+class _Command(click.Command):
+    """A subcommand: it also takes ``--vault DIR`` after its name (``vaulttool watch --vault DIR``),
+    which wins over the one given before it and over VAULTTOOL_VAULT."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(["--vault"], metavar="DIR", expose_value=False, callback=_vault_after_command,
+                                        help="The vault folder (as `vaulttool --vault DIR COMMAND`)."))
+
+
+_Group.command_class = _Command
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", metavar="DIR", envvar="VAULTTOOL_VAULT",
               help="The vault folder (default: the nearest parent holding .obsidian/ or .vaulttool/, "
