@@ -1,6 +1,6 @@
 """The SQLite index at ``<vault>/.vaulttool/index.db``: a cache of the notes, always rebuildable.
 
-WAL mode; the schema version lives in ``PRAGMA user_version`` and :data:`MIGRATIONS` brings an older
+WAL mode; the schema version lives in ``PRAGMA user_version`` and :data:`vaulttool.schema.MIGRATIONS` brings an older
 index up to date. An index that is corrupt, from a newer vaulttool, or made on another host (it came
 through sync) is not trusted: it is deleted and rebuilt from the notes, which are the truth.
 All SQL is parameterised.
@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from vaulttool.core.model import Link, NoteInfo
 from vaulttool.lock import host_id
+from vaulttool.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
 __all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage", "encode_analysis",
            "decode_analysis"]
@@ -61,96 +62,6 @@ def mark_damaged(state_dir: Path, reason: str) -> None:
     except OSError:
         pass
 
-MIGRATIONS: list[str] = [
-    # 1: notes, tags, topics, links, attachments, tokeniser cache, document frequencies
-    """
-    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE notes(
-        id INTEGER PRIMARY KEY,
-        path TEXT NOT NULL UNIQUE,
-        name_key TEXT NOT NULL,
-        title TEXT NOT NULL,
-        props TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        hash TEXT NOT NULL,
-        created TEXT,
-        site TEXT,
-        source TEXT,
-        url_key TEXT,
-        kind TEXT NOT NULL,
-        description TEXT NOT NULL DEFAULT '',
-        error TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX notes_name_key ON notes(name_key);
-    CREATE INDEX notes_url_key ON notes(url_key) WHERE url_key IS NOT NULL;
-    CREATE INDEX notes_created ON notes(created);
-    CREATE TABLE note_tags(
-        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
-        key TEXT NOT NULL,
-        tag TEXT NOT NULL,
-        pos INTEGER NOT NULL,
-        PRIMARY KEY(note_id, key)
-    ) WITHOUT ROWID;
-    CREATE INDEX note_tags_key ON note_tags(key, note_id);
-    CREATE TABLE note_topics(
-        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
-        topic TEXT NOT NULL,
-        PRIMARY KEY(note_id, topic)
-    ) WITHOUT ROWID;
-    CREATE INDEX note_topics_topic ON note_topics(topic);
-    CREATE TABLE links(
-        id INTEGER PRIMARY KEY,
-        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
-        line INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        raw TEXT NOT NULL,
-        target TEXT NOT NULL,
-        fragment TEXT NOT NULL,
-        alias TEXT NOT NULL,
-        target_key TEXT NOT NULL,
-        context TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'unresolved',
-        resolved TEXT
-    );
-    CREATE INDEX links_note ON links(note_id);
-    CREATE INDEX links_resolved ON links(resolved) WHERE resolved IS NOT NULL;
-    CREATE INDEX links_target_key ON links(target_key);
-    CREATE TABLE files(path TEXT PRIMARY KEY) WITHOUT ROWID;
-    CREATE TABLE analysis(key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
-    CREATE TABLE note_terms(
-        note_id INTEGER NOT NULL REFERENCES notes(id) ON DELETE CASCADE,
-        term TEXT NOT NULL,
-        PRIMARY KEY(note_id, term)
-    ) WITHOUT ROWID;
-    CREATE INDEX note_terms_term ON note_terms(term, note_id);
-    CREATE TABLE pages(path TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
-    """,
-    # 2: full-text search over jieba-segmented text (title weighted apart from the rest)
-    """
-    CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2');
-    CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
-    INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'fts');
-    """,
-    # 3: notes by kind (pages and conflict copies are left out of most queries)
-    """
-    CREATE INDEX notes_kind ON notes(kind);
-    """,
-    # 4: the tag index also holds each note's spelling, so counting tags reads the index alone
-    """
-    DROP INDEX note_tags_key;
-    CREATE INDEX note_tags_key ON note_tags(key, tag, note_id);
-    """,
-    # 5: each note's tags in order on its row (joined by U+001F), so listing notes needs no subquery;
-    # what the walk is compared with, in an index of its own (a run reads it, not the wide rows)
-    """
-    ALTER TABLE notes ADD COLUMN tag_list TEXT NOT NULL DEFAULT '';
-    CREATE INDEX notes_state ON notes(path, size, mtime_ns);
-    UPDATE notes SET tag_list = coalesce((SELECT group_concat(tag, char(31)) FROM
-        (SELECT tag FROM note_tags WHERE note_id = notes.id ORDER BY pos)), '');
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class IndexUnusable(Exception):
@@ -220,7 +131,7 @@ class Store:
                     raise IndexUnusable(f"index was made for another folder ({meta.get('root')})")
             for n in range(version, SCHEMA_VERSION):
                 conn.execute("BEGIN")
-                for statement in _statements(MIGRATIONS[n]):
+                for statement in statements(MIGRATIONS[n]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={n + 1}")
                 conn.execute("COMMIT")
@@ -452,6 +363,3 @@ def _delete(path: Path) -> None:
             pass
     (path.parent / DAMAGED_MARK).unlink(missing_ok=True)
 
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
