@@ -15,7 +15,11 @@ from vaulttool.usecases.run import Run
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
 
-__all__ = ["reindex", "normalise_paths", "CachedTagger", "jobs_default"]
+__all__ = ["reindex", "normalise_paths", "CachedTagger", "jobs_default", "BULK_MIN"]
+
+# A run that reads at least this many notes, and at least a quarter of those the index holds, rebuilds
+# the index on terms once at its end instead of updating it note by note (see Store.bulk_begin).
+BULK_MIN = 1000
 
 
 def jobs_default() -> int:
@@ -91,11 +95,14 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         todo = [rel for rel, st in walk.notes.items()
                 if (run.changes.full or rel not in states or rel in run.recheck
                     or (st.st_size, st.st_mtime_ns) != states[rel]) and rel not in defer]
+        if len(todo) >= BULK_MIN and len(todo) * 4 >= len(states):
+            store.bulk_begin()  # most of the index is (re)written: build its largest index afterwards
         del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
         run.read_all(sorted(todo))
         run.normalise_pending(taken)
+        store.bulk_end()
         run.report_known_problems()
         indexing.relink(store, run.changes)
         if pages and not dry_run:

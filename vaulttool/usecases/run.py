@@ -164,7 +164,7 @@ class Run:
 
         self._wait_quiet()
         ctx = VaultContext(self.store, self.vault, self.tagger, taken)
-        if len(self.pending) > 50:
+        if len(self.pending) > 50 or self.store.bulk:  # (in a bulk run, terms have no index to look up)
             ctx.preload_doc_freq()
         for item in self.pending:
             ctx.count_topics(item.topics)
