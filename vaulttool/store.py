@@ -119,7 +119,9 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-8192")  # 8 MiB
-            conn.execute("PRAGMA temp_store=MEMORY")
+            # sorts larger than the page cache go to a temp file, not to memory: building the index on
+            # terms after a bulk run sorts millions of rows (400 MB in memory at 50k notes, 34 MB this way)
+            conn.execute("PRAGMA temp_store=FILE")
             conn.execute("PRAGMA foreign_keys=ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
