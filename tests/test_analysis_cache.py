@@ -59,3 +59,33 @@ def test_analyses_are_kept_deflated_and_read_back_in_either_form(vault):
     conn.close()
     assert _reindex(vault, "--full") == "JIEBA False"  # every analysis came from the cache
     assert _state(vault) == before
+
+
+def test_upgrade_to_schema_6_keeps_every_cached_analysis(vault):
+    """Schema 6 moves the cache to a rowid table: an older index's rows (deflated or plain JSON) are
+    all kept and used, so the upgrade costs no analysis."""
+    _clips(vault)
+    assert _reindex(vault) == "JIEBA True"
+    before = _state(vault)
+    path = vault / ".vaulttool" / "index.db"
+    conn = sqlite3.connect(path)
+    rows = sorted(conn.execute("SELECT key, data FROM analysis").fetchall())
+    # the index as schema 5 left it: the cache ordered by key, one row kept as plain JSON text
+    from vaulttool.store import decode_analysis
+
+    conn.executescript("DROP TABLE analysis;"
+                       "CREATE TABLE analysis(key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;"
+                       "PRAGMA user_version = 5;")
+    old = [(k, json.dumps(decode_analysis(d)) if i == 0 else d) for i, (k, d) in enumerate(rows)]
+    conn.executemany("INSERT INTO analysis(key, data) VALUES (?, ?)", old)
+    conn.commit()
+    conn.close()
+    assert _reindex(vault, "--full") == "JIEBA False"  # migrated, and every analysis found in it
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 6
+        assert "WITHOUT ROWID" not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'analysis'").fetchone()[0]
+        assert sorted(conn.execute("SELECT key, data FROM analysis").fetchall()) == sorted(old)
+    finally:
+        conn.close()
+    assert _state(vault) == before

@@ -97,6 +97,15 @@ MIGRATIONS: list[str] = [
     UPDATE notes SET tag_list = coalesce((SELECT group_concat(tag, char(31)) FROM
         (SELECT tag FROM note_tags WHERE note_id = notes.id ORDER BY pos)), '');
     """,
+    # 6: the cache of analyses as a rowid table with its keys in an index: a run adds thousands of
+    # rows of a few KB under random keys, which a table ordered by key takes several times longer to
+    # insert (each lands mid-tree and moves its neighbours); the rows are kept as they are
+    """
+    CREATE TABLE analysis_new(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
+    INSERT INTO analysis_new(key, data) SELECT key, data FROM analysis;
+    DROP TABLE analysis;
+    ALTER TABLE analysis_new RENAME TO analysis;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
