@@ -116,10 +116,13 @@ def _as_schema_4(root: Path) -> None:
 
 def test_query_on_an_index_older_than_the_tag_list_column(small):
     """A reader cannot upgrade the index: on a schema-4 index it reads the tags from note_tags."""
-    want = [invoke(small, "query", "--tag", "robots", *fmt).output for fmt in ([], ["--format", "json"])]
+    commands = [("query", "--tag", "robots"), ("query", "--tag", "robots", "--format", "json"),
+                ("search", "links", "--format", "json")]
+    want = [invoke(small, *cmd).output for cmd in commands]
     _as_schema_4(small)
-    got = [invoke(small, "query", "--tag", "robots", *fmt).output for fmt in ([], ["--format", "json"])]
+    got = [invoke(small, *cmd).output for cmd in commands]
     assert got == want
+    assert [n["tags"] for n in json.loads(got[2])] == [["ai/llm", "大模型"], ["AI", "robots"]]
     assert "AI, robots" in got[0] and '"robots"' in got[1]
 
 

@@ -24,21 +24,18 @@ def _note_dict(row: sqlite3.Row, tags: list[str]) -> dict:
             "source": row["source"], "site": row["site"], "description": row["description"]}
 
 
-def _tags_for(store: Store, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rows = store.conn.execute(
-            f"SELECT note_id, tag FROM note_tags WHERE note_id IN ({','.join('?' * len(chunk))}) ORDER BY note_id, pos",
-            chunk)
-        for note_id, tag in rows:
-            out[note_id].append(tag)
-    return out
-
-
 _FIELDS = ("path", "title", "tags", "created", "source", "site", "description")
 _TAG_LIST = ("(SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM note_tags WHERE note_id = n.id"
              " ORDER BY pos))")  # an index older than schema 5 has no tag_list column
+
+
+def _tags_column(store: Store) -> str:
+    """An SQL expression for the tags of note ``n`` in order, joined by U+001F."""
+    return "n.tag_list" if store.schema >= 5 else _TAG_LIST
+
+
+def _tags(joined: str | None) -> list[str]:
+    return joined.split("\x1f") if joined else []
 
 
 def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
@@ -72,7 +69,7 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     fields = list(_FIELDS) if fields is None else [f for f in _FIELDS if f in set(fields)]
     if not fields:
         raise UsageError(f"fields are some of {', '.join(_FIELDS)}")
-    tag_list = "n.tag_list" if store.schema >= 5 else _TAG_LIST
+    tag_list = _tags_column(store)
     cols = ", ".join(f"{tag_list} AS tags" if f == "tags" else f"n.{f}" for f in fields)
     sql = f"SELECT {cols} FROM notes n WHERE {' AND '.join(where)} ORDER BY {order}"
     if limit is not None:
@@ -87,7 +84,7 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     out = []
     for r in rows:
         note = dict(zip(fields, r))
-        note["tags"] = r[at].split("\x1f") if r[at] else []
+        note["tags"] = _tags(r[at])
         out.append(note)
     return out
 
@@ -223,12 +220,11 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
                 f"SELECT rowid, snippet(fts, 1, '**', '**', '…', 24) FROM fts WHERE fts MATCH ? AND rowid IN"
                 f" ({','.join('?' * len(missing))})", [match, *missing]):
             snips[i] = _tidy_snippet(snip or "")
-    tags = _tags_for(store, [r["id"] for r in rows])
     out = []
     for r in rows:
         snip = snips[r["id"]]
         out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4), "snippet": snip,
-                    "tags": tags[r["id"]], "created": r["created"], "source": r["source"]})
+                    "tags": _tags(r["tags"]), "created": r["created"], "source": r["source"]})
     return out
 
 
@@ -237,14 +233,14 @@ _RANK = "SELECT rowid, bm25(fts, 10.0, 1.0) AS s FROM fts WHERE fts MATCH ?"
 
 
 def _ranked(store: Store, match: str, tag_exprs: list[str] | None, limit: int) -> list[dict]:
-    """The best ``limit`` notes for an FTS query: (id, path, title, created, source, score), by bm25
+    """The best ``limit`` notes for an FTS query: (id, path, title, created, source, tags, score), by bm25
     then path. Without a tag filter the full-text table is ranked alone and only a shortlist is looked
     up in ``notes`` (joining every match costs more than ranking them when a word is common); the
     shortlist is widened to every note tied at its edge, and the join over every match is the way when
     a tag filter is given or too few of the shortlist are left after leaving out generated pages."""
     from vaulttool.core.tagexpr import combine_and, to_sql
 
-    cols = "n.id, n.path, n.title, n.created, n.source"
+    cols = f"n.id, n.path, n.title, n.created, n.source, {_tags_column(store)} AS tags"
     if limit == 0:
         return []
 
