@@ -413,3 +413,28 @@ def test_corpus_plain_sections_escape_idempotently(corpus_dir):
             raw = text.split("## 原始摘要", 1)[1].split("## AI 摘要", 1)[0]
             assert not looks_like_html(raw), path.name
     assert changed > 0
+
+
+def test_fast_find_parent_finds_what_bs4_finds():
+    """The converter's tags answer ``find_parent(name)`` by walking up; bs4's own search must agree on
+    every element (pre inside pre, prefixed names, the document itself) and for other kinds of search."""
+    from bs4 import BeautifulSoup, Tag
+
+    from vaulttool.core.html import _Tag
+
+    html = ("<div><pre><code>a<pre>b<span>c</span></pre></code></pre><p>d<svg:pre><b>e</b></svg:pre></p>"
+            "<ul><li class='x'><pre>f</pre></li></ul></div>text")
+    fast = BeautifulSoup(html, "html.parser", element_classes={Tag: _Tag})
+    slow = BeautifulSoup(html, "html.parser")
+    pairs = list(zip(fast.descendants, slow.descendants))
+    assert len(pairs) > 15 and all(isinstance(f, _Tag) for f, _ in pairs if isinstance(f, Tag))
+
+    def where(el):
+        return None if el is None else (el.name, str(el)[:40])
+
+    for name in ("pre", "code", "div", "li", "svg:pre", "[document]", "nope"):
+        for f, s in pairs:
+            assert where(f.find_parent(name)) == where(s.find_parent(name))
+    for f, s in pairs:  # other searches go to bs4
+        assert where(f.find_parent("li", class_="x")) == where(s.find_parent("li", class_="x"))
+        assert where(f.find_parent(["pre", "li"])) == where(s.find_parent(["pre", "li"]))
