@@ -7,7 +7,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from tests.conftest import corpus_files
@@ -25,7 +24,7 @@ def _vault(root: Path, corpus: list[Path]) -> Path:
         (root / f"n{i:02d}.md").write_text(
             f"---\ntitle: 笔记 {i} {topic}\ntags: [t{i % 3}]\n---\n{topic}的研究进展：第 {i} 篇讨论{TOPICS[(i + 1) % 5]}。\n"
             f"See [[n{(i + 1) % 40:02d}]].\n", encoding="utf-8")
-    for clip in corpus:  # raw clips: fewer than 50, so tags need the document frequencies preloaded
+    for clip in corpus:  # raw clips, fewer than 50: without a bulk run their terms are looked up one by one
         shutil.copy(clip, root / clip.name)
     return root
 
@@ -46,22 +45,53 @@ def _dump(root: Path) -> dict:
         conn.close()
 
 
-@pytest.mark.parametrize("bulk_min", [1, 10**9])
-def test_a_bulk_run_leaves_the_index_a_note_by_note_run_leaves(tmp_path, corpus_dir, monkeypatch, bulk_min):
+def _watch_the_store(monkeypatch) -> list:
+    """Record, without changing what they do, when the run drops the terms index and how it asks for
+    document frequencies: ("dropped", indexes left) after bulk_begin, ("df", all or some) per call."""
+    from vaulttool.store import Store
+
+    seen: list = []
+    begin, doc_freq = Store.bulk_begin, Store.doc_freq
+
+    def bulk_begin(self):
+        begin(self)
+        seen.append(("dropped", {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}))
+
+    def counted_doc_freq(self, terms=None):
+        seen.append(("df", "all" if terms is None else "some"))
+        return doc_freq(self, terms)
+
+    monkeypatch.setattr(Store, "bulk_begin", bulk_begin)
+    monkeypatch.setattr(Store, "doc_freq", counted_doc_freq)
+    return seen
+
+
+def test_a_bulk_run_leaves_the_index_a_note_by_note_run_leaves(tmp_path, corpus_dir, monkeypatch):
     clips = [p for p in corpus_files() if "<<<<<<<" not in p.read_text(encoding="utf-8", errors="replace")][:6]
+    seen = _watch_the_store(monkeypatch)
     reference = _vault(tmp_path / "reference", clips)
     assert CliRunner().invoke(cli, ["--vault", str(reference), "reindex"]).exit_code == 0  # 46 notes: no bulk
+    assert not any(kind == "dropped" for kind, _ in seen) and ("df", "some") in seen and ("df", "all") not in seen
+    seen.clear()
     root = _vault(tmp_path / "other", clips)
-    monkeypatch.setattr(reindexmod, "BULK_MIN", bulk_min)
+    monkeypatch.setattr(reindexmod, "BULK_MIN", 1)
     result = CliRunner().invoke(cli, ["--vault", str(root), "reindex"])
     assert result.exit_code == 0, result.output
     assert "normalised 6" in result.output
+    dropped = [left for kind, left in seen if kind == "dropped"]
+    assert len(dropped) == 1 and "note_terms_term" not in dropped[0] and "note_tags_key" in dropped[0]
+    assert [x for x in seen if x[0] == "df"] == [("df", "all")]  # preloaded once, never looked up per clip
     got, want = _dump(root), _dump(reference)
     assert got == want
     assert "note_terms_term" in got["indexes"] and "USING COVERING INDEX note_terms_term" in got["plan"]
     # and a bulk --full run over it changes nothing
     assert CliRunner().invoke(cli, ["--vault", str(root), "reindex", "--full"]).exit_code == 0
     assert _dump(root) == want
+    # a dry run never drops it (nothing it did is kept anyway)
+    seen.clear()
+    (root / "new.md").write_text("---\ntitle: 新\n---\n新的笔记。\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["--vault", str(root), "reindex", "--dry-run", "--full"]).exit_code == 0
+    assert not any(kind == "dropped" for kind, _ in seen)
 
 
 def test_a_rolled_back_bulk_run_keeps_its_index(vault):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from vaulttool import output
@@ -35,10 +35,16 @@ def test_long_wide_cell_is_cut_at_a_column():
 
 
 CELL = st.lists(CHARS | st.just("\n"), max_size=60).map("".join)
+# without zero-width characters: the columns a long cell is fitted from its first max_col + 1 characters
+WIDE_CELL = st.lists(st.sampled_from(list("ab ,-中文字模型…—“”éｗ😀")), max_size=60).map("".join)
 
 
-@given(st.lists(st.tuples(CELL, CELL, st.one_of(st.none(), st.integers(), st.text(max_size=5))), max_size=12),
-       st.integers(2, 50))
+@given(st.lists(st.tuples(CELL | WIDE_CELL, WIDE_CELL, st.one_of(st.none(), st.integers(), st.text(max_size=5))),
+                max_size=12),
+       st.integers(-2, 50))
+@example([("ab中", "", "")], 2)
+@example([("中文字模型" * 3, "abcdefgh", None)], 5)
+@example([("ab", "字" * 9, 1)], 0)
 def test_table_equals_the_row_by_row_layout(rows, cols):
     """The column-wise table gives the cells and padding of fitting each cell on its own."""
     rows = [(a, b, c) for a, b, c in rows]

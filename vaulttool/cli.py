@@ -45,8 +45,9 @@ class _Group(click.Group):
 
 
 def _vault_after_command(ctx, param, value):
-    if value is not None:
-        ctx.find_object(Obj).vault = value
+    obj = ctx.find_object(Obj)
+    if value is not None and obj is not None:
+        obj.vault = value
 
 
 class _Command(click.Command):
@@ -55,8 +56,9 @@ class _Command(click.Command):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.params.append(click.Option(["--vault"], metavar="DIR", expose_value=False, callback=_vault_after_command,
-                                        help="The vault folder (as `vaulttool --vault DIR COMMAND`)."))
+        self.params.append(click.Option(
+            ["--vault"], metavar="DIR", expose_value=False, callback=_vault_after_command,
+            help="The vault folder, as `vaulttool --vault DIR COMMAND` (this one wins over that and VAULTTOOL_VAULT)."))
 
 
 _Group.command_class = _Command

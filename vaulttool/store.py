@@ -1,8 +1,8 @@
 """The SQLite index at ``<vault>/.vaulttool/index.db``: a cache of the notes, always rebuildable.
 
-WAL mode; the schema version lives in ``PRAGMA user_version`` and :data:`vaulttool.schema.MIGRATIONS` brings an older
-index up to date. An index that is corrupt, from a newer vaulttool, or made on another host (it came
-through sync) is not trusted: it is deleted and rebuilt from the notes, which are the truth.
+WAL mode; the schema version lives in ``PRAGMA user_version`` and :data:`vaulttool.schema.MIGRATIONS`
+brings an older index up to date. An index that is corrupt, from a newer vaulttool, or made on another
+host (it came through sync) is not trusted: it is deleted and rebuilt from the notes, which are the truth.
 All SQL is parameterised.
 """
 
@@ -61,7 +61,6 @@ def mark_damaged(state_dir: Path, reason: str) -> None:
         (state_dir / DAMAGED_MARK).write_text(reason + "\n", encoding="utf-8")
     except OSError:
         pass
-
 
 
 class IndexUnusable(Exception):
@@ -390,4 +389,3 @@ def _delete(path: Path) -> None:
         except FileNotFoundError:
             pass
     (path.parent / DAMAGED_MARK).unlink(missing_ok=True)
-

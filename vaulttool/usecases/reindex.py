@@ -95,7 +95,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         todo = [rel for rel, st in walk.notes.items()
                 if (run.changes.full or rel not in states or rel in run.recheck
                     or (st.st_size, st.st_mtime_ns) != states[rel]) and rel not in defer]
-        if len(todo) >= BULK_MIN and len(todo) * 4 >= len(states):
+        if len(todo) >= BULK_MIN and len(todo) * 4 >= len(states) and not dry_run:
             store.bulk_begin()  # most of the index is (re)written: build its largest index afterwards
         del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
@@ -105,7 +105,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         store.bulk_end()
         run.report_known_problems()
         indexing.relink(store, run.changes)
-        if pages and not dry_run:
+        if pages:
             from vaulttool.usecases.pages import rebuild_pages
 
             rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages,
@@ -120,7 +120,6 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         store.rollback()
         raise
     return run.summary.done()
-
 
 
 def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dry_run: bool = False,
