@@ -114,3 +114,28 @@ def test_a_rolled_back_bulk_run_keeps_its_index(vault):
         assert "note_terms_term" in names and not store.bulk
     finally:
         store.close()
+
+
+def test_a_written_clip_counts_once_in_live_document_frequencies(vault):
+    """Counted live (no preloaded snapshot), a clip of the run that is written is in the index and no
+    longer pending: once, with or without a source URL."""
+    from vaulttool import config as configmod
+    from vaulttool.core.model import NoteInfo
+    from vaulttool.store import Store
+    from vaulttool.usecases.normalising import VaultContext
+    from vaulttool.vaultio import Vault
+
+    store = Store.open(vault / ".vaulttool", vault)
+    try:
+        ctx = VaultContext(store, Vault(vault, configmod.load(vault)), None, set())
+        ctx.add_pending(None, ["模型", "推理"], "a.md")
+        ctx.add_pending("example.com/b", ["模型"], "b.md")
+        assert ctx.doc_freq(["模型", "推理"]) == ({"模型": 2, "推理": 1}, 2)
+        for rel, url, terms in (("a.md", None, ["模型", "推理"]), ("b.md", "example.com/b", ["模型"])):
+            info = NoteInfo(path=rel, title=rel)
+            info.url_key = url
+            store.put_note(info, size=1, mtime_ns=1, hash=rel, name_key=rel, link_keys=[], contexts=[], terms=terms)
+            ctx.written(url, rel)
+            assert ctx.doc_freq(["模型", "推理"]) == ({"模型": 2, "推理": 1}, 2)
+    finally:
+        store.close()

@@ -73,8 +73,8 @@ class VaultContext:
         self._pending_docs = 0
         self._pending_by_url: dict[str, str] = {}
 
-    def add_pending(self, url_key: str | None, terms) -> None:
-        key = url_key or f"\x00{len(self._pending_by_url)}"
+    def add_pending(self, url_key: str | None, terms, rel: str = "") -> None:
+        key = url_key or f"\x00{rel or len(self._pending_by_url)}"  # a clip without URL: by its path
         if key in self._pending_by_url or (url_key and self.store.conn.execute(
                 "SELECT 1 FROM notes WHERE url_key = ? LIMIT 1", (url_key,)).fetchone()):
             return
@@ -83,12 +83,13 @@ class VaultContext:
         self._pending_df.update(terms)
         self._pending_docs += 1
 
-    def written(self, url_key: str | None) -> None:
-        """A pending clip is in the index now: live counts (no preloaded snapshot) must not count it
-        twice."""
-        if self._df is not None or not url_key or url_key not in self._pending_by_url:
+    def written(self, url_key: str | None, rel: str = "") -> None:
+        """A pending clip (``rel``: its path before it was written) is in the index now: live counts
+        (no preloaded snapshot) must not count it twice."""
+        key = url_key or f"\x00{rel}"
+        if self._df is not None or key not in self._pending_by_url:
             return
-        packed = self._pending_by_url.pop(url_key)
+        packed = self._pending_by_url.pop(key)
         self._pending_df.subtract(set(packed.split("\x1f")) if packed else set())
         self._pending_docs -= 1
 

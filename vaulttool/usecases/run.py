@@ -168,7 +168,7 @@ class Run:
             ctx.preload_doc_freq()
         for item in self.pending:
             ctx.count_topics(item.topics)
-            ctx.add_pending(item.url_key, item.terms)
+            ctx.add_pending(item.url_key, item.terms, item.rel)
         self.pending.sort(key=lambda p: (p.created, p.rel))
         for start in range(0, len(self.pending), BATCH):
             if self.stop():
@@ -241,7 +241,7 @@ class Run:
             self.summary.normalised += 1
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
             self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
-            ctx.written(one.draft.url_key)
+            ctx.written(one.draft.url_key, one.loaded.rel)
 
     def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
         """A pending clip that was not normalised after all is indexed as it is (``error``: why, kept
