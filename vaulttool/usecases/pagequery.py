@@ -20,8 +20,9 @@ CHUNK = 500  # values in one IN list
 HIDDEN = ("page", "conflict")
 HIDDEN_SQL = "('page', 'conflict')"
 
-# name_key, remembered: links are resolved by name, and every page links to many notes.
-nk = lru_cache(maxsize=262144)(name_key)
+# name_key, remembered for the names an incremental build looks up more than once (a bounded cache: a
+# full build meets every note's name, which are not worth keeping).
+nk = lru_cache(maxsize=8192)(name_key)
 
 
 def chunks(items: Iterable, n: int = CHUNK):
