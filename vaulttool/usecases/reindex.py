@@ -95,13 +95,16 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         taken = set(walk.notes) | set(walk.pages) | walk.files
         run.stop = stop
         run.read_all(sorted(todo))
+        del todo
         run.normalise_pending(taken)
+        walk_pages = walk.pages
+        del walk, taken  # every file's name and stat: only the pages are needed past this point
         run.report_known_problems()
         indexing.relink(store, run.changes)
         if pages and not dry_run:
             from vaulttool.usecases.pages import rebuild_pages
 
-            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages,
+            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk_pages,
                           conflicts=sorted(run.conflicts.items()))
         if dry_run:
             store.rollback()
