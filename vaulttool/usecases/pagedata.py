@@ -54,6 +54,24 @@ class PageData:
         self.entries.clear()
         self.id_of.clear()
 
+    def load_tagged(self, keys: list[str]) -> dict[str, list[int]]:
+        """The listed notes carrying each of ``keys``, with their entries (without tags) loaded by the
+        same query."""
+        out: dict[str, list[int]] = defaultdict(list)
+        shared: dict[str, str] = {}
+        for chunk in chunks(keys):
+            for key, nid, path, title, created, site in self.conn.execute(
+                    "SELECT t.key, n.id, n.path, n.title, n.created, n.site FROM note_tags t"
+                    f" JOIN notes n ON n.id = t.note_id WHERE t.key IN ({marks(len(chunk))})", chunk).fetchall():
+                if nid in self.hidden_ids:
+                    continue
+                out[key].append(nid)
+                if nid not in self.entries:
+                    self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
+                                              shared.setdefault(site, site) if site else None)
+                    self.id_of[path] = nid
+        return out
+
     def ids_for_paths(self, paths: Iterable[str]) -> set[int]:
         out = set()
         for chunk in chunks(paths):

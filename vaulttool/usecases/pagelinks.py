@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from vaulttool.core.links import Resolver, link_to, name_key
+from vaulttool.core.resolve import lone_wikilink
 from vaulttool.usecases.pagequery import chunks, marks, nk
 
 if TYPE_CHECKING:
@@ -130,6 +131,10 @@ class PageLinks:
     def note_wikilink(self, target: str, text: str | None) -> str:
         """A note's wikilink (looked up from the vault root, so written alike on every page), or ""
         when no wikilink can carry it."""
+        if not self.crowded or name_key(target) not in self.crowded:
+            link = lone_wikilink(target, text)
+            if link is not None:
+                return link
         link = link_to(target, self.resolver_for(target), style="wikilink", from_path="", text=text)
         return link if link.startswith("[[") else ""
 

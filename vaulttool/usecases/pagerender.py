@@ -35,15 +35,20 @@ class PageRendering:
     def render(self, todo: list[str], expected: dict, full: bool):
         """(path, text) of every page in ``todo``, read from the index a part at a time."""
         kinds: dict[str, list] = defaultdict(list)
+        notes: list[tuple[str, str]] = []  # (note, its backlink page)
         for path in todo:
             kind, about = expected[path]
-            kinds[kind].append(about)
+            if kind == "note":
+                notes.append((about, path))
+            else:
+                kinds[kind].append(about)
         for kind in kinds:
             kinds[kind].sort(key=lambda a: (a is None, a or ""))
+        notes.sort()
         self.forget()
         yield from self.render_index_pages(bool(kinds["index"]), kinds["month"], full)
         yield from self.render_tag_pages(kinds["tag"])
-        yield from self.render_backlink_pages(kinds["note"])
+        yield from self.render_backlink_pages(notes)
         yield from self.render_overviews(kinds, expected)
 
     def render_index_pages(self, index: bool, months: list[str | None], full: bool):
@@ -83,14 +88,8 @@ class PageRendering:
     def render_tag_pages(self, keys: list[str]):
         lay, link, E = self.layout, self.links, self.entries
         for part in self.tag_parts(keys):
-            tag_ids: dict[str, list[int]] = defaultdict(list)
-            for chunk in chunks(part):
-                for key, nid in self.conn.execute(
-                        f"SELECT key, note_id FROM note_tags WHERE key IN ({marks(len(chunk))})", chunk):
-                    if nid not in self.hidden_ids:
-                        tag_ids[key].append(nid)
+            tag_ids = self.load_tagged(part)
             co = self.co_tags(part)
-            self.load_entries({i for ids in tag_ids.values() for i in ids}, tags=False)
             for about in part:
                 top = sorted(co[about].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
                 yield lay.tag(about), render_tag(
@@ -135,19 +134,21 @@ class PageRendering:
             co[a][b] = n
         return co
 
-    def render_backlink_pages(self, targets: list[str]):
-        """The backlink pages of ``targets``, reading their links a few hundred notes at a time."""
-        lay, E = self.layout, self.entries
-        for chunk in chunks(targets):
+    def render_backlink_pages(self, pages: list[tuple[str, str]]):
+        """The backlink pages of notes, given as (note, page), reading their links a few hundred notes at
+        a time."""
+        E = self.entries
+        for chunk in chunks(pages):
+            targets = [t for t, _ in chunk]
             sources: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
             for target, nid, line, context in self.conn.execute(
                     "SELECT resolved, note_id, line, context FROM links"
-                    f" WHERE status = 'ok' AND resolved IN ({marks(len(chunk))})", chunk):
+                    f" WHERE status = 'ok' AND resolved IN ({marks(len(targets))})", targets):
                 if nid not in self.hidden_ids:
                     sources[target][nid].setdefault(line, context)
-            self.load_entries({nid for by in sources.values() for nid in by} | self.ids_for_paths(chunk), tags=False)
-            for target in chunk:
+            self.load_entries({nid for by in sources.values() for nid in by} | self.ids_for_paths(targets), tags=False)
+            for target, page in chunk:
                 srcs = [(E[nid], sorted(lines.items())) for nid, lines in sources[target].items()
                         if E[nid].path != target]
-                yield lay.note_backlinks(target), render_note_backlinks(lay, self.links, E[self.id_of[target]], srcs)
+                yield page, render_note_backlinks(self.layout, self.links, E[self.id_of[target]], srcs, page)
             self.forget()
