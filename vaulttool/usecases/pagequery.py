@@ -25,8 +25,9 @@ HIDDEN_SQL = "('page', 'conflict')"
 nk = lru_cache(maxsize=8192)(name_key)
 
 
-def chunks(items: Iterable, n: int = CHUNK):
-    """``items`` as lists of at most ``n``."""
+def chunks(items: Iterable, n: int | None = None):
+    """``items`` as lists of at most ``n`` (:data:`CHUNK`)."""
+    n = n or CHUNK
     items = list(items)
     for i in range(0, len(items), n):
         yield items[i : i + n]

@@ -16,7 +16,8 @@ from vaulttool.render import (
     render_tag,
     render_tags,
 )
-from vaulttool.usecases.pagequery import CHUNK, ancestors, chunks, marks
+from vaulttool.usecases import pagequery
+from vaulttool.usecases.pagequery import ancestors, chunks, marks
 
 __all__ = ["PageRendering", "CO_TAGS", "PART_NOTES"]
 
@@ -71,13 +72,13 @@ class PageRendering:
             self.forget()
 
     def tag_parts(self, keys: list[str]):
-        """``keys`` in groups of at most :data:`CHUNK` whose notes come to at most :data:`PART_NOTES`
+        """``keys`` in groups of at most ``CHUNK`` whose notes come to at most :data:`PART_NOTES`
         (a tag with more notes is a group of its own)."""
         part: list[str] = []
         notes = 0
         for key in keys:
             n = self.tags[key].count
-            if part and (len(part) >= CHUNK or notes + n > PART_NOTES):
+            if part and (len(part) >= pagequery.CHUNK or notes + n > PART_NOTES):
                 yield part
                 part, notes = [], 0
             part.append(key)
