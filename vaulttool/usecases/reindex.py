@@ -93,12 +93,13 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
                     or (st.st_size, st.st_mtime_ns) != states[rel]) and rel not in defer]
         del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
+        walk_pages = walk.pages
+        del walk  # every note's stat: only the names taken and the pages are needed past this point
         run.stop = stop
         run.read_all(sorted(todo))
         del todo
         run.normalise_pending(taken)
-        walk_pages = walk.pages
-        del walk, taken  # every file's name and stat: only the pages are needed past this point
+        del taken
         run.report_known_problems()
         indexing.relink(store, run.changes)
         if pages and not dry_run:
