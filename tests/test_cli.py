@@ -249,6 +249,29 @@ def test_example_vault_reindex_and_normalise_diff(tmp_path):
     assert "normalised 13" in result.output
 
 
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".vaulttool" not in p.relative_to(root).parts}
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_reindex_dry_run_writes_nothing_in_the_vault(tmp_path, first):
+    """--dry-run says what a run would do and writes no note, page or folder: on a vault never indexed
+    and on one whose clips changed since its last run."""
+    root = tmp_path / "ev"
+    shutil.copytree(EXAMPLE_VAULT, root, ignore=shutil.ignore_patterns(".vaulttool"))
+    (root / ".vaulttool").mkdir()
+    (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
+    if not first:
+        assert CliRunner().invoke(cli, ["--vault", str(root), "reindex"]).exit_code == 1  # its broken note
+        shutil.copytree(EXAMPLE_VAULT / "Inbox", root / "Inbox again")  # raw clips again, new names
+    before = _tree(root)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "reindex", "--dry-run"])
+    assert result.exit_code == 1 and "would be" in result.output
+    assert _tree(root) == before
+    assert first == (not (root / "_index").exists())
+
+
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "vaulttool", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("vaulttool, version ")

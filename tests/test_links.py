@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import corpus_files
 from vaulttool.core.links import _ANY, Link, Resolver, _extract, extract, link_to, name_key
+from vaulttool.core.resolve import lone_wikilink
 
 
 def one(md: str) -> Link:
@@ -512,3 +513,26 @@ def test_link_to_always_resolves_to_the_note(names, from_path, style, title):
         assert r.resolve(links[0], from_path) == ("ok", path), out
         if title is not None and title.strip():
             assert (links[0].alias or links[0].target) == re.sub(r"\s*[\r\n]\s*", " ", title).strip(), out
+
+
+_segments = st.sampled_from(["", ".", "..", "a", "Note", "NOTE", " x", "x ", "a#b", "a|b", "a^b", "a:b", "[x]",
+                             "b\\c", "%%", "Café", unicodedata.normalize("NFD", "Café"), "ß", "SS", "x.md",
+                             "y.MD", "话题", "\u3000", "ﬁ", "/"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    segments=st.lists(_segments, min_size=1, max_size=4),
+    ext=st.sampled_from([".md", ".MD", ".Md", ".md.md", ".MD.md", ".png", ""]),
+    text=st.one_of(st.none(), st.lists(_name_chars, max_size=6).map("".join)),
+)
+def test_lone_wikilink_is_what_link_to_writes_for_a_note_alone(segments, ext, text):
+    """The shortcut page builds take for a note no other file shares a name with."""
+    path = "/".join(segments) + ext
+    got = lone_wikilink(path, text)
+    want = link_to(path, Resolver([path]), style="wikilink", from_path="", text=text)
+    if got is None:  # left to link_to: not a note, a name ending .md.md, or a segment _join would change
+        full = path[:-3]
+        assert path[-3:].lower() != ".md" or full[-3:].lower() == ".md" or {"", ".", ".."} & set(full.split("/"))
+        return
+    assert got == (want if want.startswith("[[") else "")

@@ -26,6 +26,7 @@ from vaulttool.core.noteinfo import read_note
 from vaulttool.core.tags import tag_key
 from vaulttool.render import Layout, escape, has_marker, note_rel, tag_rel
 from vaulttool.usecases.indexing import Changes
+from vaulttool.usecases import pagelinks, pagequery, pagerender
 from vaulttool.usecases.pages import rebuild_pages
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.report import Reporter, Summary
@@ -191,6 +192,28 @@ def test_links_to_notes_sharing_a_name_and_to_odd_titles(tmp_path):
     assert "[[rag]]" in tag_page  # the note, not the tag page beside it
     assert "[[_index/Tags|Tags]]" in tag_page  # the page, not the note Tags.md
     assert _check_links(root, "wikilink") > 100
+
+
+@pytest.mark.parametrize("settings_", [{}, {"link_style": "markdown", "index_page_limit": 4}])
+def test_pages_built_a_part_at_a_time_are_the_same(tmp_path, monkeypatch, settings_):
+    """A build reads and renders a part of the vault at a time (some tags, the backlinks of some
+    notes) and keeps a bounded cache of links: parts of one tag or note and a cache of one link give
+    the same pages, from scratch and when every page went missing."""
+    root = fixture_vault(tmp_path, **settings_)
+    (root / "rag.md").write_text("---\ntitle: rag\ntags: [rag]\n---\nsee [[Reading]]\n", encoding="utf-8")
+    (root / "Tags.md").write_text("---\ntitle: Tags\n---\nsee [[Old.md]]\n", encoding="utf-8")
+    (root / "Old.md").write_text("---\ntitle: Old\ntags: [rag]\n---\nsee [[Tags]]\n", encoding="utf-8")
+    (root / "Notes" / "Old.md.md").write_text("---\ntitle: Older\ntags: [ai]\n---\nsee [[Old]]\n", encoding="utf-8")
+    run(root)
+    want = page_files(root)
+    assert len(want) > 20
+    monkeypatch.setattr(pagequery, "CHUNK", 1)
+    monkeypatch.setattr(pagerender, "PART_NOTES", 1)
+    monkeypatch.setattr(pagelinks, "LINK_CACHE", 1)
+    assert from_scratch(root, tmp_path / "scratch") == want
+    shutil.rmtree(root / "_index")
+    run(root)
+    assert page_files(root) == want
 
 
 # ------------------------------------------------------------------------- no churn, ownership

@@ -254,9 +254,10 @@ def render_tag(layout: Layout, link: Linker, tag: TagInfo, entries: Sequence[Ent
 
 
 def render_note_backlinks(layout: Layout, link: Linker, note: Entry,
-                          sources: Sequence[tuple[Entry, Sequence[tuple[int, str]]]]) -> str:
-    """The notes linking to ``note``, each with the lines that hold the links (line number, text)."""
-    p = _Page(layout, link, layout.note_backlinks(note.path), "backlinks", f"Backlinks: {note.title}",
+                          sources: Sequence[tuple[Entry, Sequence[tuple[int, str]]]], page: str | None = None) -> str:
+    """The notes linking to ``note``, each with the lines that hold the links (line number, text).
+    ``page``: the page's path (``layout.note_backlinks(note.path)``) when the caller has it already."""
+    p = _Page(layout, link, page or layout.note_backlinks(note.path), "backlinks", f"Backlinks: {note.title}",
               about=note.path)
     p.add(f"{p.to(note.path, note.title)} is linked from {_n(len(sources), 'note')}.", "")
     for src, lines in sorted(sources, key=lambda s: (s[0].title.casefold(), s[0].title, s[0].path)):

@@ -104,7 +104,7 @@ def tag_rel(key: str) -> str:
     return "/".join(_tag_segment(s) for s in key.split("/"))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # folders recur; a note's name is looked up a few times in a row, not all of them at once
 def _note_segment(segment: str, last: bool) -> str:
     name = segment
     if last and name[-3:].lower() == ".md":

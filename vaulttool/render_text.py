@@ -40,8 +40,10 @@ def escape(text: str, limit: int | None = None) -> str:
     return _escape_short(text, limit) if len(text) <= 80 else _escape(text, limit)
 
 
-@lru_cache(maxsize=65536)
-def _escape_short(text: str, limit: int | None) -> str:  # tags, sites, dates, titles: seen again and again
+# Tags, sites and dates are seen again and again: the recent ones are kept (not every title and line
+# of a large vault, which a page build escapes once or twice each).
+@lru_cache(maxsize=8192)
+def _escape_short(text: str, limit: int | None) -> str:
     return _escape(text, limit)
 
 

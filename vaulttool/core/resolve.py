@@ -36,7 +36,7 @@ from collections.abc import Iterable
 
 from vaulttool.core.model import Link
 
-__all__ = ["Resolver", "is_external", "link_to", "name_key"]
+__all__ = ["Resolver", "is_external", "link_to", "lone_wikilink", "name_key"]
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -205,7 +205,9 @@ def _encode_path(path: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LINE_BREAK.sub(" ", text).strip()
+    if "\n" in text or "\r" in text:  # (the usual title has neither: no regex to run)
+        text = _LINE_BREAK.sub(" ", text)
+    return text.strip()
 
 
 def _escape_text(text: str) -> str:
@@ -262,3 +264,33 @@ def link_to(
             if resolver.resolve_target(target, from_path, wikilink=True) == ("ok", path):
                 return f"[[{target}|{text}]]" if text and text != target else f"[[{target}]]"
     return _markdown_link(path, from_path, text, resolver)
+
+
+def lone_wikilink(path: str, text: str | None = None) -> str | None:
+    """What ``link_to(path, Resolver([path]), text=text)`` writes if it is a wikilink, else "": the
+    link to a note that no other file shares a name with, without building a resolver (a page build
+    writes links to tens of thousands of such notes). ``None`` for a path this shortcut leaves to
+    :func:`link_to`: not a ``.md`` file, a name ending ``.md.md``, or an empty, ``.`` or ``..`` segment.
+
+    Why it is the same: the path has no segment :func:`_join` would change, so the note is at its own
+    path key and is the one candidate for its name key; both the bare name (found by name, or at the
+    root) and the path without ``.md`` (found at its path key) then resolve to it, and link_to writes
+    the first of them a wikilink can hold."""
+    if path[-3:].lower() != ".md" or path[-6:-3].lower() == ".md":
+        return None
+    full = path[:-3]
+    folder, _, stem = full.rpartition("/")
+    if stem in ("", ".", ".."):
+        return None
+    if folder:
+        around = f"/{folder}/"
+        if "//" in around or "/./" in around or "/../" in around:
+            return None
+    if text is not None:
+        text = _one_line(text)
+        if _WIKI_ALIAS_BAD.search(text):
+            return ""
+    for target in (stem, full):
+        if not _WIKI_TARGET_BAD.search(target):
+            return f"[[{target}|{text}]]" if text and text != target else f"[[{target}]]"
+    return ""

@@ -22,36 +22,55 @@ class PageData:
     """The reading part of the page build (``_Build`` in :mod:`vaulttool.usecases.pages`): it loads the
     entries of the notes the pages show into ``entries`` and ``id_of``, leaving out hidden notes."""
 
-    def load_entries(self, ids: Iterable[int] | None) -> None:
-        """Entries of the given notes (all notes when ``None``) that are not yet loaded, without their
-        descriptions (see :meth:`described`)."""
+    def load_entries(self, ids: Iterable[int], *, tags: bool = True) -> None:
+        """Entries of the given notes that are not yet loaded, without their descriptions (see
+        :meth:`described`) and, unless ``tags``, without their tags (the pages that list notes with
+        their tags are the index and month pages)."""
         c = self.conn
         base = "SELECT id, path, title, created, site FROM notes"
-        tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        if ids is None:
-            rows = c.execute(base).fetchall()
-            tag_rows = self.tag_rows if self.tag_rows is not None else c.execute(
-                "SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos").fetchall()
-        else:
-            todo = sorted(set(ids) - set(self.entries) - self.hidden_ids)
-            rows, tag_rows = [], []
-            for ch in chunks(todo):
-                q = marks(len(ch))
-                rows += c.execute(base + f" WHERE id IN ({q})", ch).fetchall()
+        by_note: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        todo = sorted(set(ids) - set(self.entries) - self.hidden_ids)
+        rows, tag_rows = [], []
+        for ch in chunks(todo):
+            q = marks(len(ch))
+            rows += c.execute(base + f" WHERE id IN ({q})", ch).fetchall()
+            if tags:
                 tag_rows += c.execute(
                     f"SELECT note_id, key, tag FROM note_tags WHERE note_id IN ({q}) ORDER BY note_id, pos", ch).fetchall()
         pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per (key, spelling), shared by its notes
         for nid, key, tag in tag_rows:
             pair = (key, tag)
-            tags[nid].append(pairs.setdefault(pair, pair))
+            by_note[nid].append(pairs.setdefault(pair, pair))
         del tag_rows
         shared: dict[str, str] = {}  # sites and dates recur: one string each
         for nid, path, title, created, site in rows:
-            if nid in self.hidden_ids:
-                continue
             self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
-                                      shared.setdefault(site, site) if site else None, "", tuple(tags.get(nid, ())))
+                                      shared.setdefault(site, site) if site else None, "", tuple(by_note.get(nid, ())))
             self.id_of[path] = nid
+
+    def forget(self) -> None:
+        """Drop the entries loaded so far: each part of the build loads the notes it shows, so that a
+        large vault never has an entry for every note in memory at once."""
+        self.entries.clear()
+        self.id_of.clear()
+
+    def load_tagged(self, keys: list[str]) -> dict[str, list[int]]:
+        """The listed notes carrying each of ``keys``, with their entries (without tags) loaded by the
+        same query."""
+        out: dict[str, list[int]] = defaultdict(list)
+        shared: dict[str, str] = {}
+        for chunk in chunks(keys):
+            for key, nid, path, title, created, site in self.conn.execute(
+                    "SELECT t.key, n.id, n.path, n.title, n.created, n.site FROM note_tags t"
+                    f" JOIN notes n ON n.id = t.note_id WHERE t.key IN ({marks(len(chunk))})", chunk).fetchall():
+                if nid in self.hidden_ids:
+                    continue
+                out[key].append(nid)
+                if nid not in self.entries:
+                    self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
+                                              shared.setdefault(site, site) if site else None)
+                    self.id_of[path] = nid
+        return out
 
     def ids_for_paths(self, paths: Iterable[str]) -> set[int]:
         out = set()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from vaulttool.core.links import Resolver, link_to
+from vaulttool.core.links import Resolver, link_to, name_key
+from vaulttool.core.resolve import lone_wikilink
 from vaulttool.usecases.pagequery import chunks, marks, nk
 
 if TYPE_CHECKING:
@@ -22,18 +22,26 @@ _NOTHING = Resolver()
 _WIKI_ALIAS_BAD = re.compile(r"[\[\]|\n\r\\<>]|%%")
 
 
+# Links kept once computed; past this many the cache starts afresh, so that a large build does not
+# hold the link of every note at once (a link is computed again when a later page needs it).
+LINK_CACHE = 20000
+
+
 class PageLinks:
     """The links pages write (the ``link`` callable of ``vaulttool.render``).
 
-    To a note: :func:`link_to`, computed once per (note, text): a wikilink is looked up from the vault
-    root, never beside the page writing it (``vaulttool.core.resolve``), so it reads the same on every
-    page; a note no wikilink can name gets a Markdown link relative to each page. The resolver holds
-    just the files sharing a name with a linked note (every file on a full build).
+    To a note: :func:`link_to`, computed once per (note, text) while it is in a bounded cache: a
+    wikilink is looked up from the vault root, never beside the page writing it
+    (``vaulttool.core.resolve``), so it reads the same on every page; a note no wikilink can name gets
+    a Markdown link relative to each page. Where a wikilink leads depends only on the files sharing
+    the note's name: a note whose name no other file has (nearly every note) is resolved among itself
+    alone; for the others the resolver is given every file of that name (notes as the index has them,
+    attachments, pages other than backlink pages), read from the index when first needed.
 
     To a page: ``[[<pages folder>/path|text]]``, or with ``link_style = "markdown"`` a link relative to
     the writing page, always starting ``./`` or ``../``: neither depends on any other file."""
 
-    def __init__(self, build: _Build, expected: dict, full: bool):
+    def __init__(self, build: _Build, expected: dict):
         self.build = build
         self.wiki = build.style == "wikilink"
         self.prefix = build.prefix
@@ -43,12 +51,7 @@ class PageLinks:
         self.cache: dict[tuple, str] = {}
         self._files: dict[str, list[str]] | None = None
         self._pages: dict[str, list[str]] | None = None
-        files = build.store.files()
-        self.everything = False
-        if full and self.wiki:
-            for p in (*build.all_paths_cached(), *files, *self.named_pages()):
-                self.resolver.add(p)
-            self.everything = True
+        self.crowded = self.crowded_names() if self.wiki else set()
 
     def named_pages(self) -> list[str]:
         """The pages that can compete with notes for a link by name. Not the backlink pages: each has
@@ -57,11 +60,26 @@ class PageLinks:
         bl = f"{self.build.layout.folder}/backlinks/"
         return [p for p in self.expected if not p.startswith(bl)]
 
-    # -- the resolver's files, by name ------------------------------------------------------
-    def preload(self, paths: Iterable[str]) -> None:
-        if self.wiki and not self.everything:
-            self.load({nk(p) for p in paths} - self.loaded)
+    def crowded_names(self) -> set[str]:
+        """The name keys of notes that share their name with another file (a note, an attachment or a
+        page), and those of the conflict pairs (which the index need not hold): links to these notes
+        are resolved among every file of the name."""
+        c = self.build.conn
+        out = {r[0] for r in c.execute("SELECT name_key FROM notes GROUP BY name_key HAVING count(*) > 1")}
+        others = {nk(p) for p in (*self.build.store.files(), *self.named_pages())}
+        for chunk in chunks(others):
+            out.update(r[0] for r in c.execute(
+                f"SELECT DISTINCT name_key FROM notes WHERE name_key IN ({marks(len(chunk))})", chunk))
+        out.update(nk(p) for pair in self.build.conflicts for p in pair)
+        return out
 
+    @staticmethod
+    def name_keys(target: str) -> set[str]:
+        """The name keys of the files a wikilink to ``target`` can meet: its own, and for a name
+        ending ``.md.md`` the one of the shorter name the link is written with."""
+        return {name_key(target), name_key(target[:-3] if target[-3:].lower() == ".md" else target)}
+
+    # -- the resolver's files, by name ------------------------------------------------------
     def load(self, keys: set[str]) -> None:
         if not keys:
             return
@@ -81,11 +99,13 @@ class PageLinks:
                 self.resolver.add(p)
         self.loaded |= keys
 
-    def ensure(self, target: str) -> None:
-        if not self.everything:
-            k = nk(target)
-            if k not in self.loaded:
-                self.load({k})
+    def resolver_for(self, target: str) -> Resolver:
+        """A resolver holding every file a wikilink to ``target`` can meet."""
+        keys = self.name_keys(target)
+        if len(keys) == 1 and not keys & self.crowded:
+            return Resolver((target,))  # no other file has its name
+        self.load(keys - self.loaded)
+        return self.resolver
 
     # -- links ------------------------------------------------------------------------------
     def __call__(self, target: str, from_path: str, text: str | None) -> str:
@@ -93,6 +113,8 @@ class PageLinks:
             key = (target, text)
             hit = self.cache.get(key)
             if hit is None:
+                if len(self.cache) >= LINK_CACHE:
+                    self.cache.clear()
                 hit = self.cache[key] = (self.page_wikilink(target, text) if target.startswith(self.prefix)
                                          else self.note_wikilink(target, text))
             return hit or self.markdown(target, from_path, text)
@@ -100,6 +122,8 @@ class PageLinks:
             key = (target, from_path.rpartition("/")[0], text)
             hit = self.cache.get(key)
             if hit is None:
+                if len(self.cache) >= LINK_CACHE:
+                    self.cache.clear()
                 hit = self.cache[key] = self.markdown(target, from_path, text)
             return hit
         return self.markdown(target, from_path, text)
@@ -107,8 +131,11 @@ class PageLinks:
     def note_wikilink(self, target: str, text: str | None) -> str:
         """A note's wikilink (looked up from the vault root, so written alike on every page), or ""
         when no wikilink can carry it."""
-        self.ensure(target)
-        link = link_to(target, self.resolver, style="wikilink", from_path="", text=text)
+        if not self.crowded or name_key(target) not in self.crowded:
+            link = lone_wikilink(target, text)
+            if link is not None:
+                return link
+        link = link_to(target, self.resolver_for(target), style="wikilink", from_path="", text=text)
         return link if link.startswith("[[") else ""
 
     def page_wikilink(self, target: str, text: str | None) -> str:

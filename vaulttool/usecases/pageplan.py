@@ -242,14 +242,12 @@ class IncrementalPlan:
         unknown = [p for p in todo if expected[p] == ("note", None)]
         if not unknown:
             return
-        paths = self.all_paths_cached()
-        linked = {r[0] for r in self.conn.execute(
-            "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
-            f" WHERE l.status = 'ok' AND s.kind NOT IN {HIDDEN_SQL} AND s.path != l.resolved")} & (paths - self.hidden_notes)
-        by_page = {self.layout.note_backlinks(p): p for p in linked}
-        for p in unknown:
-            if p in by_page:
-                expected[p] = ("note", by_page[p])
-            else:  # not a page the vault should have after all
-                del expected[p]
-                todo.discard(p)
+        wanted = set(unknown)
+        for p in self.linked_notes():
+            page = self.layout.note_backlinks(p)
+            if page in wanted:
+                expected[page] = ("note", p)
+                wanted.discard(page)
+        for p in wanted:  # not a page the vault should have after all
+            del expected[p]
+            todo.discard(p)

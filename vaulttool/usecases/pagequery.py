@@ -20,12 +20,14 @@ CHUNK = 500  # values in one IN list
 HIDDEN = ("page", "conflict")
 HIDDEN_SQL = "('page', 'conflict')"
 
-# name_key, remembered: links are resolved by name, and every page links to many notes.
-nk = lru_cache(maxsize=262144)(name_key)
+# name_key, remembered for the names an incremental build looks up more than once (a bounded cache: a
+# full build meets every note's name, which are not worth keeping).
+nk = lru_cache(maxsize=8192)(name_key)
 
 
-def chunks(items: Iterable, n: int = CHUNK):
-    """``items`` as lists of at most ``n``."""
+def chunks(items: Iterable, n: int | None = None):
+    """``items`` as lists of at most ``n`` (:data:`CHUNK`)."""
+    n = n or CHUNK
     items = list(items)
     for i in range(0, len(items), n):
         yield items[i : i + n]

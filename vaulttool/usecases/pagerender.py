@@ -16,110 +16,112 @@ from vaulttool.render import (
     render_tag,
     render_tags,
 )
+from vaulttool.usecases import pagequery
 from vaulttool.usecases.pagequery import ancestors, chunks, marks
 
-__all__ = ["PageRendering", "CO_TAGS"]
+__all__ = ["PageRendering", "CO_TAGS", "PART_NOTES"]
 
 CO_TAGS = 10  # tags shown on a tag page as coming with it
+PART_NOTES = 5000  # tag pages rendered together while their notes come to no more than this
 
 
 class PageRendering:
-    """The rendering part of the page build (``_Build`` in :mod:`vaulttool.usecases.pages`)."""
+    """The rendering part of the page build (``_Build`` in :mod:`vaulttool.usecases.pages`).
+
+    The pages are rendered a part at a time (the index and each month page, a group of tag pages, the
+    backlink pages of a few hundred notes, each overview page): a part reads from the index the notes
+    and links it shows, renders its pages and drops them again (:meth:`forget`), so that what a build
+    holds does not grow with the vault (but for the pages that list a large share of it)."""
 
     def render(self, todo: list[str], expected: dict, full: bool):
         """(path, text) of every page in ``todo``, read from the index a part at a time."""
-        c, lay = self.conn, self.layout
         kinds: dict[str, list] = defaultdict(list)
+        notes: list[tuple[str, str]] = []  # (note, its backlink page)
         for path in todo:
             kind, about = expected[path]
-            kinds[kind].append(about)
+            if kind == "note":
+                notes.append((about, path))
+            else:
+                kinds[kind].append(about)
         for kind in kinds:
             kinds[kind].sort(key=lambda a: (a is None, a or ""))
-        need: set[int] = set()
-        # index and month pages
-        want_months = set(self.months) if kinds["index"] and not self.month_mode else set(kinds["month"])
-        month_ids = self.month_ids(want_months, full) if want_months else {}
-        for ids in month_ids.values():
-            need.update(ids)
-        recent: list[int] = []
-        if self.month_mode and kinds["index"]:
+        notes.sort()
+        self.forget()
+        yield from self.render_index_pages(bool(kinds["index"]), kinds["month"], full)
+        yield from self.render_tag_pages(kinds["tag"])
+        yield from self.render_backlink_pages(notes)
+        yield from self.render_overviews(kinds, expected)
+
+    def render_index_pages(self, index: bool, months: list[str | None], full: bool):
+        lay, link = self.layout, self.links
+        if index and self.month_mode:
             recent = self.recent_ids()
-            need.update(recent)
-        # tag pages
-        tag_ids: dict[str, list[int]] = defaultdict(list)
-        if kinds["tag"]:
-            if not full:  # (a full build takes them from the entries of every note, loaded below)
-                for chunk in chunks(kinds["tag"]):
-                    q = marks(len(chunk))
-                    for key, nid in c.execute(f"SELECT key, note_id FROM note_tags WHERE key IN ({q})", chunk):
-                        if nid not in self.hidden_ids:
-                            tag_ids[key].append(nid)
-                for key in kinds["tag"]:
-                    need.update(tag_ids[key])
-        # overview pages
-        most: list[tuple[str, int]] = []
-        broken: list[tuple[str, str, int, int]] = []
-        groups: list[tuple[str, int, str | None]] = []
+            self.load_entries(recent)
+            shown = sorted(self.months.items(), key=lambda m: (m[0] is None, m[0] or ""))
+            yield lay.index, render_index_months(lay, link, shown, self.described(recent))
+            self.forget()
+        elif index:
+            ids = [i for m in self.month_ids(set(self.months), full).values() for i in m]
+            self.load_entries(ids)
+            yield lay.index, render_index(lay, link, self.described(ids))
+            self.forget()
+        for month in months:
+            ids = self.month_ids({month}, False)[month]
+            self.load_entries(ids)
+            yield lay.month(month), render_month(lay, link, month, self.described(ids))
+            self.forget()
+
+    def tag_parts(self, keys: list[str]):
+        """``keys`` in groups of at most ``CHUNK`` whose notes come to at most :data:`PART_NOTES`
+        (a tag with more notes is a group of its own)."""
+        part: list[str] = []
+        notes = 0
+        for key in keys:
+            n = self.tags[key].count
+            if part and (len(part) >= pagequery.CHUNK or notes + n > PART_NOTES):
+                yield part
+                part, notes = [], 0
+            part.append(key)
+            notes += n
+        if part:
+            yield part
+
+    def render_tag_pages(self, keys: list[str]):
+        lay, link, E = self.layout, self.links, self.entries
+        for part in self.tag_parts(keys):
+            tag_ids = self.load_tagged(part)
+            co = self.co_tags(part)
+            for about in part:
+                top = sorted(co[about].items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
+                yield lay.tag(about), render_tag(
+                    lay, link, self.tags[about], [E[i] for i in tag_ids[about] if i in E],
+                    [(self.tags[b], n) for b, n in top],
+                    [self.tags[a] for a in ancestors(about) if a in self.tags],
+                    [self.tags[d] for d in self.descendants(about)])
+            self.forget()
+
+    def render_overviews(self, kinds: dict[str, list], expected: dict):
+        """``Tags.md``, ``Backlinks.md`` and ``Duplicates.md``, as far as they are to be rendered."""
+        c, lay, link, E = self.conn, self.layout, self.links, self.entries
+        if kinds["tags"]:
+            yield lay.tags, render_tags(lay, link, [self.tags[k] for k in self.sorted_keys], self.nested_totals())
         if kinds["backlinks"]:
             most = self.most_linked()
-            need |= self.ids_for_paths(p for p, _ in most)
             broken = [r for r in c.execute("SELECT status, target, note_id, line FROM links"
                                            " WHERE status IN ('unresolved', 'ambiguous')")
                       if r[2] not in self.hidden_ids]
-            need.update(r[2] for r in broken)
-            self.broken_ids = {r[2] for r in broken}
+            self.load_entries(self.ids_for_paths(p for p, _ in most) | {r[2] for r in broken}, tags=False)
+            self.broken_sources = sorted({E[r[2]].path for r in broken})
+            yield lay.backlinks, render_backlinks(lay, link, [(E[self.id_of[p]], n) for p, n in most],
+                                                  *self.broken_groups(broken), self.count_linked(expected))
+            self.forget()
         if kinds["duplicates"]:
             groups = [r for r in c.execute(
                 "SELECT url_key, id, source FROM notes WHERE url_key IN (SELECT url_key FROM notes"
                 " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.hidden_ids]
-            need.update(r[1] for r in groups)
-        self.load_entries(None if full else need)
-        self.tag_rows = None  # in the entries now
-        if full and kinds["tag"]:
-            for nid in sorted(self.entries):
-                for key, _ in self.entries[nid].tags:
-                    tag_ids[key].append(nid)
-        self.links.preload({e.path for e in self.entries.values()} | {p for pair in self.conflicts for p in pair})
-        E, link = self.entries, self.links
-        co: dict[str, Counter] = {}
-
-        for kind in ("index", "month", "tag", "note", "tags", "backlinks", "duplicates"):
-            if kind == "note":
-                yield from self.render_backlink_pages(kinds["note"])
-                continue
-            for i, about in enumerate(kinds[kind]):
-                if kind == "index":
-                    if self.month_mode:
-                        months = sorted(self.months.items(), key=lambda m: (m[0] is None, m[0] or ""))
-                        yield lay.index, render_index_months(lay, link, months, self.described(recent))
-                    else:
-                        yield lay.index, render_index(lay, link, self.described(
-                            [i for m in month_ids.values() for i in m]))
-                elif kind == "month":
-                    yield lay.month(about), render_month(lay, link, about, self.described(month_ids[about]))
-                elif kind == "tag":
-                    if not full and i % 500 == 0:  # counted for a few hundred tags at a time
-                        co = self.co_tags(kinds["tag"][i : i + 500])
-                    if full:  # the tags that come with this one, counted from the notes' tags in hand
-                        with_it = Counter(b for nid in tag_ids[about] for b, _ in E[nid].tags if b != about)
-                    else:
-                        with_it = co[about]
-                    top = sorted(with_it.items(), key=lambda kv: (-kv[1], kv[0]))[:CO_TAGS]
-                    yield lay.tag(about), render_tag(
-                        lay, link, self.tags[about], [E[i] for i in tag_ids[about] if i in E],
-                        [(self.tags[b], n) for b, n in top],
-                        [self.tags[a] for a in ancestors(about) if a in self.tags],
-                        [self.tags[d] for d in self.descendants(about)])
-                elif kind == "tags":
-                    yield lay.tags, render_tags(lay, link, [self.tags[k] for k in self.sorted_keys],
-                                                self.nested_totals())
-                elif kind == "backlinks":
-                    yield lay.backlinks, render_backlinks(
-                        lay, link, [(E[self.id_of[p]], n) for p, n in most],
-                        *self.broken_groups(broken), self.count_linked(expected))
-                elif kind == "duplicates":
-                    yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups),
-                                                            self.conflicts)
+            self.load_entries({r[1] for r in groups}, tags=False)
+            yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups), self.conflicts)
+            self.forget()
 
     def co_tags(self, keys: list[str]) -> dict[str, Counter]:
         """For each of ``keys``: how many of its notes carry each other tag."""
@@ -133,20 +135,21 @@ class PageRendering:
             co[a][b] = n
         return co
 
-    def render_backlink_pages(self, targets: list[str]):
-        """The backlink pages of ``targets``, reading their links a few hundred notes at a time."""
-        lay, E = self.layout, self.entries
-        for chunk in chunks(targets):
+    def render_backlink_pages(self, pages: list[tuple[str, str]]):
+        """The backlink pages of notes, given as (note, page), reading their links a few hundred notes at
+        a time."""
+        E = self.entries
+        for chunk in chunks(pages):
+            targets = [t for t, _ in chunk]
             sources: dict[str, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
             for target, nid, line, context in self.conn.execute(
                     "SELECT resolved, note_id, line, context FROM links"
-                    f" WHERE status = 'ok' AND resolved IN ({marks(len(chunk))})", chunk):
+                    f" WHERE status = 'ok' AND resolved IN ({marks(len(targets))})", targets):
                 if nid not in self.hidden_ids:
                     sources[target][nid].setdefault(line, context)
-            ids = {nid for by in sources.values() for nid in by} | self.ids_for_paths(chunk)
-            self.load_entries(ids)
-            self.links.preload(E[i].path for i in ids if i in E)
-            for target in chunk:
+            self.load_entries({nid for by in sources.values() for nid in by} | self.ids_for_paths(targets), tags=False)
+            for target, page in chunk:
                 srcs = [(E[nid], sorted(lines.items())) for nid, lines in sources[target].items()
                         if E[nid].path != target]
-                yield lay.note_backlinks(target), render_note_backlinks(lay, self.links, E[self.id_of[target]], srcs)
+                yield page, render_note_backlinks(self.layout, self.links, E[self.id_of[target]], srcs, page)
+            self.forget()

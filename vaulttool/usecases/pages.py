@@ -35,7 +35,7 @@ from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagedata import PageData
 from vaulttool.usecases.pagelinks import PageLinks
 from vaulttool.usecases.pageplan import IncrementalPlan
-from vaulttool.usecases.pagequery import HIDDEN_SQL, Plain, tag_infos
+from vaulttool.usecases.pagequery import HIDDEN_SQL, Plain, chunks, marks, tag_infos
 from vaulttool.usecases.pagerender import PageRendering
 from vaulttool.usecases.pagewrite import PageWriter
 from vaulttool.usecases.report import Reporter, Summary
@@ -46,6 +46,7 @@ __all__ = ["rebuild_pages", "RENDER_VERSION"]
 RENDER_VERSION = 2
 _SETTINGS_KEY = "pages"  # meta: what the pages were built with
 _STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
+_HASH_BATCH = 1000  # page digests recorded together
 
 
 def rebuild_pages(session, changes: Changes, reporter: Reporter, summary: Summary, *,
@@ -78,8 +79,7 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         self.id_of: dict[str, int] = {}
         self.hidden_ids: set[int] = set()
         self.hidden_notes: set[str] = set()
-        self.tag_rows: list[tuple[int, str, str]] | None = None  # every tag row (full builds)
-        self.broken_ids: set[int] | None = None  # notes with links to nothing, when Backlinks.md is built
+        self.broken_sources: list[str] | None = None  # notes with links to nothing, when Backlinks.md is built
 
     # ------------------------------------------------------------------------------------ run
 
@@ -109,7 +109,7 @@ class _Build(IncrementalPlan, PageData, PageRendering):
             full = True
             self.facts_full()
             expected = self.expected_pages()
-            for p in self.linked:
+            for p in self.linked_notes():
                 expected[self.layout.note_backlinks(p)] = ("note", p)
             todo = set(expected)
         else:
@@ -118,22 +118,26 @@ class _Build(IncrementalPlan, PageData, PageRendering):
             todo |= {p for p in expected if p not in self.walk_pages}
             todo &= set(expected)
             self.name_unknown(expected, todo)
-        self.links = PageLinks(self, expected, full)
-        new_hashes: dict[str, str] = {}
-        for path, text in self.render(sorted(todo), expected, full):
-            new_hashes[path] = self.writer.put(path, text.encode("utf-8"), old_pages.get(path))
+        self.links = PageLinks(self, expected)
+        todo = sorted(todo)
+        updates: list[tuple[str, str]] = []  # page digests to record, a batch at a time
+        for path, text in self.render(todo, expected, full):
+            h = self.writer.put(path, text.encode("utf-8"), old_pages.get(path))
+            if old_pages.get(path) != h:
+                updates.append((path, h))
+            if len(updates) >= _HASH_BATCH:
+                self.record(updates)
+        self.record(updates)
+        del todo
         stale = set(old_pages) - set(expected)
         if full:
             stale |= set(self.walk_pages) - set(expected)
         for path in sorted(stale):
             self.writer.remove(path)
-        updates = [(p, h) for p, h in new_hashes.items() if old_pages.get(p) != h]
-        self.conn.executemany("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", updates)
         self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in stale if p in old_pages])
-        if self.broken_ids is None:  # Backlinks.md not rebuilt: the notes with broken links are the same
+        broken_sources = self.broken_sources
+        if broken_sources is None:  # Backlinks.md not rebuilt: the notes with broken links are the same
             broken_sources = (state or {}).get("broken_sources", [])
-        else:
-            broken_sources = sorted(self.entries[i].path for i in self.broken_ids)
         new_state = {"spellings": {k: t.spelling for k, t in sorted(self.tags.items())},
                      "hidden_notes": sorted(self.hidden_notes), "conflicts": [list(c) for c in self.conflicts],
                      "broken_sources": broken_sources}
@@ -141,6 +145,11 @@ class _Build(IncrementalPlan, PageData, PageRendering):
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                               (_STATE_KEY, json.dumps(new_state, ensure_ascii=False, separators=(",", ":"))))
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_SETTINGS_KEY, self.settings()))
+
+    def record(self, updates: list[tuple[str, str]]) -> None:
+        """Record the digests of pages written (and empty ``updates``)."""
+        self.conn.executemany("INSERT OR REPLACE INTO pages(path, hash) VALUES (?, ?)", updates)
+        updates.clear()
 
     # ---------------------------------------------------------------------------- vault facts
 
@@ -152,16 +161,19 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         self.hidden_notes = {p for _, p in rows}
         self.set_months(dict(c.execute(
             f"SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind NOT IN {HIDDEN_SQL} GROUP BY 1")))
-        shared: dict[str, str] = {}
-        tag_rows = [(nid, shared.setdefault(key, key), shared.setdefault(tag, tag)) for nid, key, tag in c.execute(
-            "SELECT note_id, key, tag FROM note_tags ORDER BY note_id, pos") if nid not in self.hidden_ids]
-        self.tag_rows = tag_rows
-        self.set_tags(tag_infos(Counter((k, t) for _, k, t in tag_rows)))
-        self.all_paths = set(self.store.paths())
-        self.linked: set[str] = {r[0] for r in c.execute(
-            "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id"
-            f" WHERE l.status = 'ok' AND s.kind NOT IN {HIDDEN_SQL} AND s.path != l.resolved")}
-        self.linked &= self.all_paths - self.hidden_notes
+        counts = Counter({(k, t): n for k, t, n in c.execute("SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag")})
+        for chunk in chunks(self.hidden_ids):
+            counts.subtract({(k, t): n for k, t, n in c.execute(
+                f"SELECT key, tag, count(*) FROM note_tags WHERE note_id IN ({marks(len(chunk))}) GROUP BY key, tag",
+                chunk)})
+        self.set_tags(tag_infos(Counter({kt: n for kt, n in counts.items() if n > 0})))
+
+    def linked_notes(self) -> set[str]:
+        """The listed notes another listed note links to (each has a backlink page)."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT l.resolved FROM links l JOIN notes s ON s.id = l.note_id JOIN notes t ON t.path = l.resolved"
+            f" WHERE l.status = 'ok' AND s.kind NOT IN {HIDDEN_SQL} AND t.kind NOT IN {HIDDEN_SQL}"
+            " AND s.path != l.resolved")}
 
     def set_months(self, months: dict[str | None, int]) -> None:
         self.months = {m: n for m, n in months.items() if n > 0}
@@ -189,8 +201,3 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         lo = bisect_left(self.sorted_keys, key + "/")
         hi = bisect_left(self.sorted_keys, key + "0")  # "0" follows "/"
         return self.sorted_keys[lo:hi]
-
-    def all_paths_cached(self) -> set[str]:
-        if not hasattr(self, "all_paths"):
-            self.all_paths = set(self.store.paths())
-        return self.all_paths

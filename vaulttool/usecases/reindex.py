@@ -99,16 +99,20 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
             store.bulk_begin()  # most of the index is (re)written: build its largest index afterwards
         del states  # (every note's row: not needed past this point, and large on a large vault)
         taken = set(walk.notes) | set(walk.pages) | walk.files
+        walk_pages = walk.pages
+        del walk  # every note's stat: only the names taken and the pages are needed past this point
         run.stop = stop
         run.read_all(sorted(todo))
+        del todo
         run.normalise_pending(taken)
+        del taken
         store.bulk_end()
         run.report_known_problems()
         indexing.relink(store, run.changes)
-        if pages:
+        if pages and not dry_run:
             from vaulttool.usecases.pages import rebuild_pages
 
-            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages,
+            rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk_pages,
                           conflicts=sorted(run.conflicts.items()))
         if dry_run:
             store.rollback()
