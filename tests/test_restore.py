@@ -61,3 +61,26 @@ def test_restore_of_a_note_never_rewritten(vault):
     (vault / "mine.md").write_text("# mine\n", encoding="utf-8")
     result = cli_run(vault, "restore", str(vault / "mine.md"))
     assert result.exit_code == 1 and "never rewrote it" in result.output
+
+
+def test_records_cut_inside_a_utf8_character_by_a_kill_are_skipped(vault):
+    """A kill while appending a record with a Chinese path can cut the last line inside a character:
+    the next run still finishes the renames the journal holds, and restore still reads the manifest."""
+    from vaulttool import config as configmod
+    from vaulttool.originals import Entry, Originals
+    from vaulttool.vaultio import Vault, digest
+
+    v = Vault(vault, configmod.load(vault))
+    originals = Originals(v)
+    data = "---\ntitle: 新的标题\n---\n正文\n".encode("utf-8")
+    (vault / "旧名.md").write_bytes(data)
+    done = Entry("旧名.md", "新的标题.md", digest(b"old"), digest(data), 1.0).to_json()
+    cut = Entry("别的笔记.md", "另一个.md", "a" * 32, "b" * 32, 2.0).to_json().encode("utf-8")
+    cut = cut[: cut.index("另".encode("utf-8")) + 1]  # ends inside a three-byte character
+    for path in (originals.journal, originals.manifest):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(done.encode("utf-8") + b"\n" + cut)
+    assert [e.new_path for e in originals.entries()] == ["新的标题.md"]
+    assert originals.recover() == ["旧名.md -> 新的标题.md"]
+    assert (vault / "新的标题.md").read_bytes() == data and not (vault / "旧名.md").exists()
+    assert not originals.journal.exists()

@@ -89,14 +89,7 @@ class Originals:
     def entries(self) -> list[Entry]:
         if not self.manifest.exists():
             return []
-        out = []
-        with open(self.manifest, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    out.append(Entry(**json.loads(line)))
-                except (ValueError, TypeError):
-                    continue  # a line cut short by a crash
-        return out
+        return list(_read_entries(self.manifest))
 
     def blob(self, h: str, rel: str = "") -> bytes:
         """The original bytes with digest ``h`` (of the note ``rel``); raises NoteError when they are
@@ -114,11 +107,8 @@ class Originals:
         if not self.journal.exists():
             return []
         fixed = []
-        with open(self.journal, encoding="utf-8") as fh:
-            lines = fh.readlines()
-        for line in lines:
+        for e in _read_entries(self.journal):
             try:
-                e = Entry(**json.loads(line))
                 src = self.vault.abs(e.path)
                 dst = self.vault.abs(e.new_path)
             except Exception:
@@ -148,3 +138,16 @@ class Originals:
             return set(self.restored.read_text(encoding="utf-8").split())
         except FileNotFoundError:
             return set()
+
+
+def _read_entries(path) -> list[Entry]:
+    """The records of a JSON-lines file; a line cut short by a crash (even inside a UTF-8 character,
+    as a kill while appending a Chinese path leaves it) is left out, not fatal."""
+    out = []
+    with open(path, "rb") as fh:
+        for raw in fh:
+            try:
+                out.append(Entry(**json.loads(raw.decode("utf-8"))))
+            except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError
+                continue
+    return out
