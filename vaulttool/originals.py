@@ -89,7 +89,7 @@ class Originals:
     def entries(self) -> list[Entry]:
         if not self.manifest.exists():
             return []
-        return list(_read_entries(self.manifest))
+        return _read_entries(self.manifest)
 
     def blob(self, h: str, rel: str = "") -> bytes:
         """The original bytes with digest ``h`` (of the note ``rel``); raises NoteError when they are

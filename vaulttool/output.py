@@ -88,9 +88,10 @@ def _fit_slow(text: str, cols: int) -> tuple[str, int]:
 
 def _fit_column(texts: list[str], cols: int) -> list[tuple[str, int]]:
     """:func:`_fit` of each cell of a column, with the per-cell work kept small for long columns."""
-    if "".join(texts).isascii():
+    joined = "".join(texts)
+    if joined.isascii():
         return [(t, len(t)) if len(t) <= cols else (t[: cols - 1] + "…", cols) for t in texts]
-    if cols < 1 or _patterns()[1].search("".join(texts)) is not None:
+    if cols < 1 or _patterns()[1].search(joined) is not None:
         return [_fit(t, cols) for t in texts]
     # Without zero-width characters a cell of more than cols + 1 characters is cut, and the cut reads at
     # most its first cols - 1 characters: fitting that prefix gives the same cell and width.

@@ -24,7 +24,6 @@ from vaulttool.writers import open_for_writing
 __all__ = ["Vault", "find_vault", "Walk", "FileStat", "UNSTATED", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
 
 
-
 class ChangedUnderUs(NoteError):
     """The note changed between reading and replacing it: it was left as it is."""
 
