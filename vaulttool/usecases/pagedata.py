@@ -44,9 +44,14 @@ class PageData:
         del tag_rows
         shared: dict[str, str] = {}  # sites and dates recur: one string each
         for nid, path, title, created, site in rows:
-            self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
-                                      shared.setdefault(site, site) if site else None, "", tuple(by_note.get(nid, ())))
-            self.id_of[path] = nid
+            self._add_entry(shared, nid, path, title, created, site, tuple(by_note.get(nid, ())))
+
+    def _add_entry(self, shared: dict[str, str], nid: int, path: str, title: str, created: str | None,
+                   site: str | None, tags: tuple = ()) -> None:
+        """Keep a note's entry (``shared``: one string for each date and site met in this load)."""
+        self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
+                                  shared.setdefault(site, site) if site else None, "", tags)
+        self.id_of[path] = nid
 
     def forget(self) -> None:
         """Drop the entries loaded so far: each part of the build loads the notes it shows, so that a
@@ -67,9 +72,7 @@ class PageData:
                     continue
                 out[key].append(nid)
                 if nid not in self.entries:
-                    self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
-                                              shared.setdefault(site, site) if site else None)
-                    self.id_of[path] = nid
+                    self._add_entry(shared, nid, path, title, created, site)
         return out
 
     def ids_for_paths(self, paths: Iterable[str]) -> set[int]:

@@ -110,23 +110,22 @@ class PageLinks:
     # -- links ------------------------------------------------------------------------------
     def __call__(self, target: str, from_path: str, text: str | None) -> str:
         if self.wiki:  # the same on every page, unless no wikilink can reach the target
-            key = (target, text)
-            hit = self.cache.get(key)
-            if hit is None:
-                if len(self.cache) >= LINK_CACHE:
-                    self.cache.clear()
-                hit = self.cache[key] = (self.page_wikilink(target, text) if target.startswith(self.prefix)
-                                         else self.note_wikilink(target, text))
+            hit = self.cached((target, text), lambda: self.page_wikilink(target, text)
+                              if target.startswith(self.prefix) else self.note_wikilink(target, text))
             return hit or self.markdown(target, from_path, text)
         if target.startswith(self.prefix):  # Markdown links to pages: repeated on many pages of a folder
-            key = (target, from_path.rpartition("/")[0], text)
-            hit = self.cache.get(key)
-            if hit is None:
-                if len(self.cache) >= LINK_CACHE:
-                    self.cache.clear()
-                hit = self.cache[key] = self.markdown(target, from_path, text)
-            return hit
+            return self.cached((target, from_path.rpartition("/")[0], text),
+                               lambda: self.markdown(target, from_path, text))
         return self.markdown(target, from_path, text)
+
+    def cached(self, key: tuple, make) -> str:
+        """The link kept under ``key``, or ``make()`` kept there (the cache starts afresh when full)."""
+        hit = self.cache.get(key)
+        if hit is None:
+            if len(self.cache) >= LINK_CACHE:
+                self.cache.clear()
+            hit = self.cache[key] = make()
+        return hit
 
     def note_wikilink(self, target: str, text: str | None) -> str:
         """A note's wikilink (looked up from the vault root, so written alike on every page), or ""

@@ -35,7 +35,7 @@ from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagedata import PageData
 from vaulttool.usecases.pagelinks import PageLinks
 from vaulttool.usecases.pageplan import IncrementalPlan
-from vaulttool.usecases.pagequery import HIDDEN_SQL, Plain, chunks, marks, tag_infos
+from vaulttool.usecases.pagequery import HIDDEN_SQL, Plain, tag_infos
 from vaulttool.usecases.pagerender import PageRendering
 from vaulttool.usecases.pagewrite import PageWriter
 from vaulttool.usecases.report import Reporter, Summary
@@ -162,10 +162,9 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         self.set_months(dict(c.execute(
             f"SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind NOT IN {HIDDEN_SQL} GROUP BY 1")))
         counts = Counter({(k, t): n for k, t, n in c.execute("SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag")})
-        for chunk in chunks(self.hidden_ids):
-            counts.subtract({(k, t): n for k, t, n in c.execute(
-                f"SELECT key, tag, count(*) FROM note_tags WHERE note_id IN ({marks(len(chunk))}) GROUP BY key, tag",
-                chunk)})
+        counts.subtract({(k, t): n for k, t, n in c.execute(
+            "SELECT t.key, t.tag, count(*) FROM notes n JOIN note_tags t ON t.note_id = n.id"
+            f" WHERE n.kind IN {HIDDEN_SQL} GROUP BY t.key, t.tag")})
         self.set_tags(tag_infos(Counter({kt: n for kt, n in counts.items() if n > 0})))
 
     def linked_notes(self) -> set[str]:
