@@ -867,19 +867,19 @@ def die_at_function(module, name, nth=1):
             setattr(mod, name, wrapper)
 
 if point == "keeping-originals":        # the 5th clip's original about to be kept
-    die_at_method("vaulttool.originals", "Originals", "keep", 5)
+    die_at_method("vaulttool.vault.originals", "Originals", "keep", 5)
 elif point == "staging":                # the 5th clip's new bytes about to be written beside it
-    die_at_method("vaulttool.vaultio", "Vault", "stage", 5)
+    die_at_method("vaulttool.vault.files", "Vault", "stage", 5)
 elif point == "before-sync":            # every clip of the batch staged, nothing made durable or replaced
-    die_at_function("vaulttool.vaultio", "sync")
+    die_at_function("vaulttool.vault.files", "sync")
 elif point == "before-rename":          # the first clip replaced, its rename not done (the journal's case)
-    die_at_method("vaulttool.vaultio", "Vault", "rename")
+    die_at_method("vaulttool.vault.files", "Vault", "rename")
 elif point == "between-replaces":       # some clips replaced, the others staged
-    die_at_method("vaulttool.vaultio", "Vault", "commit", 4)
+    die_at_method("vaulttool.vault.files", "Vault", "commit", 4)
 elif point == "writing-pages":          # the 5th new page
-    die_at_method("vaulttool.vaultio", "Vault", "write_new", 5)
+    die_at_method("vaulttool.vault.files", "Vault", "write_new", 5)
 elif point == "index-commit":           # all files written, the index transaction about to commit
-    die_at_method("vaulttool.store", "Store", "commit")
+    die_at_method("vaulttool.index.store", "Store", "commit")
 else:
     raise SystemExit(f"unknown point {point}")
 sys.argv = ["vaulttool", "--vault", vault, "-v", "reindex"]

@@ -27,7 +27,8 @@ def _rss_mb() -> int:
 
 def main(argv: list[str]) -> int:
     from vaulttool.cli import main as cli_main
-    from vaulttool.usecases import indexing, pages
+    from vaulttool.usecases import indexing
+    from vaulttool.usecases.pagebuild import build as pages
     from vaulttool.usecases import run as runmod
 
     phase = ["start"]

@@ -33,8 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vaulttool.core.tagger import Tagger  # noqa: E402
-from vaulttool.core.tags import TagConfig  # noqa: E402
+from vaulttool.core.tags.tagger import Tagger  # noqa: E402
+from vaulttool.core.tags.rules import TagConfig  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ai-info-clips"
 

@@ -89,7 +89,7 @@ def child(kind: str, corpus: Path, limit: int | None) -> int:
         found["tokens"] = sum(len(list(cut("\n".join(note)))) for note in notes)
     else:
         sys.path.insert(0, str(ROOT))
-        from vaulttool.core.tagger import Tagger
+        from vaulttool.core.tags.tagger import Tagger
 
         tagger = Tagger()
         tagger._j()  # imports jieba, loads its dictionary and the POS table

@@ -49,7 +49,7 @@ def watch_command(vault: Path, extra: list[str]) -> list[str]:
         has_watch = False
     if has_watch:
         return [PYTHON, "-m", "vaulttool", "--vault", str(vault), "-v", "watch", *extra]
-    return [PYTHON, "-m", "vaulttool.watcher", "--vault", str(vault), "-v", *extra]
+    return [PYTHON, "-m", "vaulttool.watch.watcher", "--vault", str(vault), "-v", *extra]
 
 
 class Watcher:

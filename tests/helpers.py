@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaulttool.core import normalise as core
+from vaulttool.core.clip import normalise as core
 from vaulttool.core.textio import decode, encode
 
 FILE_TIME = "2025-05-01T12:00:00+08:00"

@@ -42,7 +42,7 @@ def _state(vault: Path):
 
 
 def test_analyses_are_kept_deflated_and_read_back_in_either_form(vault):
-    from vaulttool.store import decode_analysis
+    from vaulttool.index.store import decode_analysis
 
     _clips(vault)
     assert _reindex(vault) == "JIEBA True"
@@ -71,7 +71,7 @@ def test_upgrade_to_schema_6_keeps_every_cached_analysis(vault):
     conn = sqlite3.connect(path)
     rows = sorted(conn.execute("SELECT key, data FROM analysis").fetchall())
     # the index as schema 5 left it: the cache ordered by key, one row kept as plain JSON text
-    from vaulttool.store import decode_analysis
+    from vaulttool.index.store import decode_analysis
 
     conn.executescript("DROP TABLE analysis;"
                        "CREATE TABLE analysis(key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;"

@@ -48,7 +48,7 @@ def _dump(root: Path) -> dict:
 def _watch_the_store(monkeypatch) -> list:
     """Record, without changing what they do, when the run drops the terms index and how it asks for
     document frequencies: ("dropped", indexes left) after bulk_begin, ("df", all or some) per call."""
-    from vaulttool.store import Store
+    from vaulttool.index.store import Store
 
     seen: list = []
     begin, doc_freq = Store.bulk_begin, Store.doc_freq
@@ -95,7 +95,7 @@ def test_a_bulk_run_leaves_the_index_a_note_by_note_run_leaves(tmp_path, corpus_
 
 
 def test_a_rolled_back_bulk_run_keeps_its_index(vault):
-    from vaulttool.store import Store
+    from vaulttool.index.store import Store
 
     store = Store.open(vault / ".vaulttool", vault)
     try:
@@ -121,9 +121,9 @@ def test_a_written_clip_counts_once_in_live_document_frequencies(vault):
     longer pending: once, with or without a source URL."""
     from vaulttool import config as configmod
     from vaulttool.core.model import NoteInfo
-    from vaulttool.store import Store
+    from vaulttool.index.store import Store
     from vaulttool.usecases.normalising import VaultContext
-    from vaulttool.vaultio import Vault
+    from vaulttool.vault.files import Vault
 
     store = Store.open(vault / ".vaulttool", vault)
     try:

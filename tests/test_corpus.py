@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from vaulttool.core.textio import decode
-from vaulttool.core.urls import unwrap_redirect
+from vaulttool.core.clip.urls import unwrap_redirect
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.report import Reporter
 from vaulttool.usecases.session import open_session

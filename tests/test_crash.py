@@ -244,7 +244,7 @@ def test_a_mark_left_by_a_reader_during_a_run_goes_with_the_index_that_run_rebui
     """A reader can mark the index damaged while a writer is already running on it; when that writer
     meets the damage too and rebuilds the index, the mark goes with it (else the next run would
     throw the new index away and rebuild it all again)."""
-    from vaulttool.store import DAMAGED_MARK, mark_damaged
+    from vaulttool.index.store import DAMAGED_MARK, mark_damaged
     from vaulttool.usecases.session import open_session
 
     vault, _ = small

@@ -613,7 +613,7 @@ def test_size_limit_is_configurable(tmp_path):
 SWAP_DRIVER = r"""
 import json, os, sys, threading, time
 vault, actions, flag = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-from vaulttool import vaultio
+from vaulttool.vault import files as vaultio
 real_walk = vaultio.Vault.walk
 fifos = []
 

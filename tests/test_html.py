@@ -15,14 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, corpus_files
-from vaulttool.core.html import (
+from vaulttool.core.clip.html import (
     HtmlConversion,
     escape_plain_text,
     html_to_markdown,
     looks_like_html,
 )
-from vaulttool.core import weibo
-from vaulttool.core.urls import unwrap_redirect
+from vaulttool.core.clip import weibo
+from vaulttool.core.clip.urls import unwrap_redirect
 
 GOLDEN = FIXTURES / "html"
 GOLDEN_NAMES = sorted(p.stem for p in GOLDEN.glob("*.html"))
@@ -420,7 +420,7 @@ def test_fast_find_parent_finds_what_bs4_finds():
     every element (pre inside pre, prefixed names, the document itself) and for other kinds of search."""
     from bs4 import BeautifulSoup, Tag
 
-    from vaulttool.core.html import _Tag
+    from vaulttool.core.clip.html import _Tag
 
     html = ("<div><pre><code>a<pre>b<span>c</span></pre></code></pre><p>d<svg:pre><b>e</b></svg:pre></p>"
             "<ul><li class='x'><pre>f</pre></li></ul></div>text")

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from tests.conftest import corpus_files
-from vaulttool.core.links import _ANY, Link, Resolver, _extract, extract, link_to, name_key
-from vaulttool.core.resolve import lone_wikilink
+from vaulttool.core.links.extract import _ANY, Link, Resolver, _extract, extract, link_to, name_key
+from vaulttool.core.links.resolve import lone_wikilink
 
 
 def one(md: str) -> Link:

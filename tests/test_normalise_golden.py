@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.helpers import normalise_bytes
-from vaulttool.core import formats
+from vaulttool.core.clip import formats
 from vaulttool.core.frontmatter import split
 from vaulttool.core.textio import decode
 

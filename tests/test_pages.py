@@ -1,4 +1,4 @@
-"""Generated pages (vaulttool.render + vaulttool.usecases.pages): golden pages, links that resolve,
+"""Generated pages (vaulttool.pages.render + vaulttool.usecases.pagebuild.build): golden pages, links that resolve,
 ownership of the pages folder, no churn, and incremental builds equal to full ones (hypothesis)."""
 
 from __future__ import annotations
@@ -21,17 +21,19 @@ from markdown_it import MarkdownIt
 from tests.conftest import FIXTURES
 from vaulttool.config import load as load_config
 from vaulttool.core.filenames import is_safe_name
-from vaulttool.core.links import Resolver
+from vaulttool.core.links.resolve import Resolver
 from vaulttool.core.noteinfo import read_note
-from vaulttool.core.tags import tag_key
-from vaulttool.render import Layout, escape, has_marker, note_rel, tag_rel
+from vaulttool.core.tags.rules import tag_key
+from vaulttool.pages.render import Layout, escape, has_marker, note_rel, tag_rel
 from vaulttool.usecases.indexing import Changes
-from vaulttool.usecases import pagelinks, pagequery, pagerender
-from vaulttool.usecases.pages import rebuild_pages
+from vaulttool.usecases.pagebuild import links as pagelinks
+from vaulttool.usecases.pagebuild import query as pagequery
+from vaulttool.usecases.pagebuild import render as pagerender
+from vaulttool.usecases.pagebuild.build import rebuild_pages
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import open_session
-from vaulttool.vaultio import Vault
+from vaulttool.vault.files import Vault
 
 PAGES_FIXTURES = FIXTURES / "pages"
 FIXTURE_VAULT = PAGES_FIXTURES / "vault"

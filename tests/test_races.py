@@ -93,7 +93,7 @@ def test_save_between_read_and_replace_is_kept_and_normalised_later(tmp_path, mo
     """The user saves the clip after vaulttool read it and before it replaces it (done for real, at that
     moment, from inside the run: right after the batch's sync): the save is kept, the clip is named as
     changed, and the next pass normalises the saved version."""
-    from vaulttool import vaultio
+    from vaulttool.vault import files as vaultio
     from vaulttool.usecases.reindex import reindex
     from vaulttool.usecases.report import Reporter
     from vaulttool.usecases.session import open_session
@@ -164,7 +164,7 @@ def test_writer_holding_the_clip_open_keeps_its_later_writes(tmp_path, runner):
 def test_rename_never_replaces_a_file_created_at_the_last_moment(tmp_path, monkeypatch):
     """Another program creates the clip's new name right after vaulttool checked it was free (done for
     real, at that moment, from inside the run: the check is wrapped)."""
-    from vaulttool import vaultio
+    from vaulttool.vault import files as vaultio
     from vaulttool.usecases.reindex import reindex
     from vaulttool.usecases.report import Reporter
     from vaulttool.usecases.session import open_session
@@ -283,7 +283,7 @@ def test_stale_lock_whose_pid_now_belongs_to_another_program_is_taken_over(tmp_p
 
 def _vault_with_note(tmp_path, text: bytes):
     from vaulttool.config import Config
-    from vaulttool.vaultio import Vault, digest
+    from vaulttool.vault.files import Vault, digest
 
     root = tmp_path / "vault"
     root.mkdir()
@@ -299,8 +299,8 @@ def _leftovers(root: Path) -> list[str]:
 
 @pytest.mark.parametrize("save", ["append", "rewrite same size", "atomic rename"])
 def test_a_save_landing_just_before_the_replace_is_kept(tmp_path, monkeypatch, save):
-    from vaulttool import vaultio
-    from vaulttool.vaultio import ChangedUnderUs
+    from vaulttool.vault import files as vaultio
+    from vaulttool.vault.files import ChangedUnderUs
 
     original = b"# clip\n\nfirst version\n"
     vault, note, expected, st = _vault_with_note(tmp_path, original)
@@ -333,8 +333,7 @@ def test_a_save_landing_just_before_the_replace_is_kept(tmp_path, monkeypatch, s
 
 @pytest.mark.parametrize("has_exchange", [True, False])
 def test_replace_without_a_race_leaves_only_the_new_bytes(tmp_path, monkeypatch, has_exchange):
-    from vaulttool import vaultio
-
+    from vaulttool.vault import files as vaultio
     vault, note, expected, st = _vault_with_note(tmp_path, b"# clip\n\nbody\n")
     if not has_exchange:  # a file system without RENAME_EXCHANGE: os.replace after the check
         monkeypatch.setattr(vaultio, "exchange", lambda a, b: False)
@@ -346,8 +345,8 @@ def test_replace_without_a_race_leaves_only_the_new_bytes(tmp_path, monkeypatch,
 
 def test_a_second_save_during_the_swap_back_is_kept_beside_the_note(tmp_path, monkeypatch):
     """Two saves in a row hit both exchanges: the first is put back, the second kept under a visible name."""
-    from vaulttool import vaultio
-    from vaulttool.vaultio import ChangedUnderUs
+    from vaulttool.vault import files as vaultio
+    from vaulttool.vault.files import ChangedUnderUs
 
     vault, note, expected, st = _vault_with_note(tmp_path, b"# clip\n\nv1\n")
     real_exchange = vaultio.exchange

@@ -67,8 +67,8 @@ def test_records_cut_inside_a_utf8_character_by_a_kill_are_skipped(vault):
     """A kill while appending a record with a Chinese path can cut the last line inside a character:
     the next run still finishes the renames the journal holds, and restore still reads the manifest."""
     from vaulttool import config as configmod
-    from vaulttool.originals import Entry, Originals
-    from vaulttool.vaultio import Vault, digest
+    from vaulttool.vault.originals import Entry, Originals
+    from vaulttool.vault.files import Vault, digest
 
     v = Vault(vault, configmod.load(vault))
     originals = Originals(v)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.core.searchquery import SearchQueryError, parse, segment_run, to_fts
+from vaulttool.core.query.search import SearchQueryError, parse, segment_run, to_fts
 from vaulttool.usecases.reads import related, search
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.report import Reporter

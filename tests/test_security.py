@@ -382,7 +382,7 @@ PAYLOADS = [
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_html_converter_leaves_nothing_active(payload):
-    from vaulttool.core.html import html_to_markdown
+    from vaulttool.core.clip.html import html_to_markdown
 
     md = html_to_markdown(payload).markdown
     doc = render(md)

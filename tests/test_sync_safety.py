@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from vaulttool.errors import LockError
-from vaulttool.lock import VaultLock
+from vaulttool.vault.lock import VaultLock
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.report import Reporter
 from vaulttool.usecases.session import open_session
@@ -95,7 +95,7 @@ def test_clip_being_appended_to_is_left_until_quiet_then_normalised_once(vault):
 def test_second_writer_refused_naming_the_holder(vault):
     configure(vault)
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from vaulttool.lock import VaultLock; "
+        "import sys, time; from pathlib import Path; from vaulttool.vault.lock import VaultLock; "
         f"lock = VaultLock(Path({str(vault / '.vaulttool')!r}), 'watch'); lock.acquire(); "
         "print('held', flush=True); time.sleep(30)")], stdout=subprocess.PIPE, text=True)
     try:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.core.tagexpr import (
+from vaulttool.core.query.tagexpr import (
     And,
     Not,
     Or,
@@ -19,7 +19,7 @@ from vaulttool.core.tagexpr import (
     parse,
     to_sql,
 )
-from vaulttool.core.tags import tag_key
+from vaulttool.core.tags.rules import tag_key
 from vaulttool.errors import UsageError
 
 # A small vault: note id -> tags as written in the notes.

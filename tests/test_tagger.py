@@ -11,10 +11,10 @@ from collections import Counter
 import pytest
 
 from tests.conftest import ROOT, corpus_files
-from vaulttool.core import segment
-from vaulttool.core.stopwords import FILLER, FUNCTION_WORDS
-from vaulttool.core.tagger import ANALYSIS_VERSION, Tagger
-from vaulttool.core.tags import TagConfig, is_valid_tag, parse_nesting, parse_synonyms, tag_key
+from vaulttool.core.tags import segment
+from vaulttool.core.tags.stopwords import FILLER, FUNCTION_WORDS
+from vaulttool.core.tags.tagger import ANALYSIS_VERSION, Tagger
+from vaulttool.core.tags.rules import TagConfig, is_valid_tag, parse_nesting, parse_synonyms, tag_key
 from vaulttool.errors import UsageError
 
 NEWS = (
@@ -35,8 +35,8 @@ def tagger() -> Tagger:
 def test_importing_the_tag_modules_does_not_import_jieba():
     code = (
         "import sys\n"
-        "import vaulttool.core.tags, vaulttool.core.tagger, vaulttool.core.segment\n"
-        "vaulttool.core.tagger.Tagger()\n"
+        "import vaulttool.core.tags.rules, vaulttool.core.tags.tagger, vaulttool.core.tags.segment\n"
+        "vaulttool.core.tags.tagger.Tagger()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'jieba'))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -49,7 +49,7 @@ def test_choosing_from_a_cached_analysis_does_not_load_jieba(tagger, tmp_path):
     cached.write_text(json.dumps(analysis, ensure_ascii=False), encoding="utf-8")
     code = (
         "import json, sys\n"
-        "from vaulttool.core.tagger import Tagger\n"
+        "from vaulttool.core.tags.tagger import Tagger\n"
         f"analysis = json.loads(open({str(cached)!r}, encoding='utf-8').read())\n"
         "print(json.dumps([Tagger().choose(analysis, {'gpt-4o': 3}, 40), 'jieba' in sys.modules]))\n"
     )
@@ -289,8 +289,8 @@ def test_english_follows_counts_blanks_as_jieba_tokens():
 def test_the_pos_table_is_jiebas_and_posseg_is_not_imported():
     code = (
         "import sys\n"
-        "from vaulttool.core import segment\n"
-        "from vaulttool.core.tagger import Tagger\n"
+        "from vaulttool.core.tags import segment\n"
+        "from vaulttool.core.tags.tagger import Tagger\n"
         "Tagger().analyse('具身智能', '', '')\n"
         "before = 'jieba.posseg' in sys.modules\n"
         "import jieba.posseg\n"
@@ -301,7 +301,7 @@ def test_the_pos_table_is_jiebas_and_posseg_is_not_imported():
 
 
 def test_overlapping_keys():
-    from vaulttool.core.tagchoice import _overlaps
+    from vaulttool.core.tags.choice import _overlaps
 
     assert _overlaps("具身", "具身智能") and _overlaps("具身智能", "具身")
     assert _overlaps("o3", "o3-mini") and _overlaps("openai", "openai发布")
@@ -366,7 +366,7 @@ _GOLDEN = """
 import hashlib, json
 from collections import Counter
 from tests.test_tagger import _clip_fields, corpus_files
-from vaulttool.core.tagger import ANALYSIS_VERSION, Tagger
+from vaulttool.core.tags.tagger import ANALYSIS_VERSION, Tagger
 tagger = Tagger()
 files = corpus_files()[::12]
 analyses = [tagger.analyse(*_clip_fields(p.read_text(encoding="utf-8"))) for p in files]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.core.tags import (
+from vaulttool.core.tags.rules import (
     TagConfig,
     apply_synonyms_and_nesting,
     clean_tag,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import corpus_files
-from vaulttool.core.urls import is_safe_url, registrable_host, site_name, unwrap_redirect, url_key
+from vaulttool.core.clip.urls import is_safe_url, registrable_host, site_name, unwrap_redirect, url_key
 
 # --------------------------------------------------------------------------- unwrap_redirect
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, ROOT
-from vaulttool import watcher as watchmod
-from vaulttool.vaultio import digest
+from vaulttool.watch import watcher as watchmod
+from vaulttool.vault.files import digest
 
 SETTLE = 0.2
 
@@ -427,7 +427,7 @@ def _command(vault: Path, *extra: str) -> list[str]:
 
     if "watch" in cli.commands:
         return [sys.executable, "-m", "vaulttool", "--vault", str(vault), "watch", *extra]
-    return [sys.executable, "-m", "vaulttool.watcher", "--vault", str(vault), *extra]
+    return [sys.executable, "-m", "vaulttool.watch.watcher", "--vault", str(vault), *extra]
 
 
 class Proc:

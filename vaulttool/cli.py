@@ -35,13 +35,9 @@ class _Group(click.Group):
         except VaultToolError as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
-            from vaulttool.store import is_damage
+            from vaulttool.usecases.session import index_error_message
 
-            if is_damage(exc):
-                raise click.ClickException(f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild "
-                                           "it from the notes") from None
-            raise click.ClickException(f"the index could not be read ({exc}); try again, or run "
-                                       "`vaulttool reindex --full`") from None
+            raise click.ClickException(index_error_message(exc)) from None
 
 
 def _vault_after_command(ctx, param, value):
@@ -351,7 +347,7 @@ def watch(ctx, polling, settle, verbose, quiet):
     """Catch up, then normalise, index and update pages as clips arrive (Ctrl-C to stop).
 
     One log line per action goes to stderr. Run it on one device only (see the README)."""
-    from vaulttool.watcher import run_watch
+    from vaulttool.watch.watcher import run_watch
 
     verbosity = ctx.obj.verbosity + verbose - quiet
     ctx.exit(run_watch(ctx.obj.vault, polling=polling, settle=settle, verbosity=verbosity))

@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,12 @@ from pathlib import Path
 from vaulttool.errors import UsageError
 
 STATE_DIR = ".vaulttool"
+
+
+def host_id() -> str:
+    """This machine's name: the lock and the index record it, so that a copy arriving from another
+    device through sync is recognised."""
+    return os.uname().nodename or "unknown-host"  # what gethostname() returns, without importing socket
 
 
 @dataclass
@@ -61,7 +68,7 @@ class Config:
 
     def tag_config(self, state_dir: Path):
         """The tagger's settings (imported lazily: tags.py is light, the tagger is not loaded)."""
-        from vaulttool.core.tags import TagConfig
+        from vaulttool.core.tags.rules import TagConfig
 
         t = self.tags
         synonyms: dict[str, str] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from vaulttool.core import formats
-from vaulttool.core.formats import AUTO_TAGS
+from vaulttool.core.clip import formats
+from vaulttool.core.clip.formats import AUTO_TAGS
 from vaulttool.core.frontmatter import Split, split
 from vaulttool.core.model import NoteInfo
 
@@ -45,9 +45,9 @@ def read_note(path: str, text: str, parsed: Split | None = None, body_links: tup
     """Everything the index keeps about a note, from its decoded text. ``body_links``: (body, links
     with lines counted from the body's first line, inline tags) read earlier (see
     ``Draft.body_links``), used when the body is that one."""
-    from vaulttool.core.links import extract
-    from vaulttool.core.tags import clean_tag, tag_key
-    from vaulttool.core.urls import site_name, url_key
+    from vaulttool.core.links.extract import extract
+    from vaulttool.core.tags.rules import clean_tag, tag_key
+    from vaulttool.core.clip.urls import site_name, url_key
 
     sp = parsed or split(text)
     info = NoteInfo(path=path, title=stem_of(path))

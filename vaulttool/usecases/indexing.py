@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from vaulttool.core.model import NoteInfo
-from vaulttool.store import Store
+from vaulttool.index.store import Store
 
 __all__ = ["Changes", "put", "remove", "relink"]
 
@@ -62,7 +62,7 @@ def search_columns(title: str, analysis: dict | None) -> tuple[str, str] | None:
 
 def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, terms, changes: Changes,
         analysis: dict | None = None) -> None:
-    from vaulttool.core.links import name_key
+    from vaulttool.core.links.resolve import name_key
 
     before = facts(store, info.path)
     if before is None:
@@ -87,7 +87,7 @@ def remove(store: Store, path: str, changes: Changes) -> None:
 
 def relink(store: Store, changes: Changes) -> None:
     """Resolve the links that may resolve differently after ``changes`` (all of them when ``full``)."""
-    from vaulttool.core.links import Resolver, name_key
+    from vaulttool.core.links.resolve import Resolver, name_key
 
     if not changes.any() and not changes.full:
         return

@@ -9,12 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
 
-from vaulttool.core import normalise as core
+from vaulttool.core.clip import normalise as core
 from vaulttool.core.textio import Decoded, UndecodableError, decode, encode
 from vaulttool.errors import NoteError
-from vaulttool.originals import Originals
-from vaulttool.store import Store
-from vaulttool.vaultio import Vault, digest
+from vaulttool.vault.originals import Originals
+from vaulttool.index.store import Store
+from vaulttool.vault.files import Vault, digest
 
 __all__ = ["VaultContext", "Loaded", "load", "draft_for", "stage_result", "commit_staged", "file_time"]
 
@@ -55,7 +55,7 @@ class VaultContext:
     """The vault as the normaliser sees it, backed by the index."""
 
     def __init__(self, store: Store, vault: Vault, tagger, taken: set[str]):
-        from vaulttool.core.tags import TagConfig
+        from vaulttool.core.tags.rules import TagConfig
 
         self.store = store
         self.vault = vault
@@ -123,7 +123,7 @@ class VaultContext:
         return earlier
 
     def tag_spelling(self, tag: str) -> str:
-        from vaulttool.core.tags import tag_key
+        from vaulttool.core.tags.rules import tag_key
 
         return self._spellings.setdefault(tag_key(tag), tag)
 
@@ -142,7 +142,7 @@ class VaultContext:
         self.taken.discard(_fold(rel))
 
     def link_to(self, rel: str) -> str:
-        from vaulttool.core.links import name_key
+        from vaulttool.core.links.resolve import name_key
 
         stem = rel[:-3] if rel.lower().endswith(".md") else rel
         name = stem.rpartition("/")[2]

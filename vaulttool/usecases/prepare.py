@@ -14,13 +14,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from vaulttool.core import normalise as core
+from vaulttool.core.clip import normalise as core
 from vaulttool.core.model import NoteInfo
 from vaulttool.core.noteinfo import read_note
 from vaulttool.errors import NoteError
 from vaulttool.usecases.normalising import Loaded, draft_for, load
 from vaulttool.usecases.tagging import analysis_key
-from vaulttool.vaultio import Vault, digest
+from vaulttool.vault.files import Vault, digest
 
 __all__ = ["Prepared", "prepare_file", "prepare_many", "PARALLEL_MIN"]
 
@@ -89,7 +89,7 @@ _W: dict = {}
 
 
 def _init(root: str, config, restored: frozenset = frozenset()) -> None:
-    from vaulttool.core.tagger import Tagger
+    from vaulttool.core.tags.tagger import Tagger
 
     vault = Vault(root, config)
     _W["vault"] = vault
@@ -104,7 +104,7 @@ def _init(root: str, config, restored: frozenset = frozenset()) -> None:
 
 
 def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
-    from vaulttool.store import decode_analysis
+    from vaulttool.index.store import decode_analysis
 
     key = analysis_key(title, description, body)
     conn = _W["cache"]
@@ -119,7 +119,7 @@ def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
 
 
 def _work(task: tuple[str, bool, bool]) -> Prepared:
-    from vaulttool.store import encode_analysis
+    from vaulttool.index.store import encode_analysis
 
     rel, normalise, explicit = task
     try:

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from vaulttool.errors import UsageError
-from vaulttool.store import Store
+from vaulttool.index.store import Store
 
 __all__ = ["query", "tag_counts", "backlinks", "find_note", "show", "search", "related"]
 
@@ -43,7 +43,7 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
           fields: Iterable[str] | None = None) -> list[dict]:
     """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
     default all of: path, title, tags, created, source, site, description)."""
-    from vaulttool.core.tagexpr import combine_and, to_sql
+    from vaulttool.core.query.tagexpr import combine_and, to_sql
 
     where, params = ["n.kind != 'page'"], []
     if tag_exprs:
@@ -119,7 +119,7 @@ def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:
 def find_note(store: Store, name: str) -> str:
     """The path of the note ``name`` designates: a vault path (with or without ``.md``) or a name as
     written in a wikilink. Raises UsageError when there is none or it is ambiguous."""
-    from vaulttool.core.links import Resolver
+    from vaulttool.core.links.resolve import Resolver
     from vaulttool.core.model import Link
 
     name = name.strip().removeprefix("[[").removesuffix("]]").split("|")[0].split("#")[0]
@@ -133,7 +133,7 @@ def find_note(store: Store, name: str) -> str:
     if status == "ok" and path:
         return path
     if status == "ambiguous":
-        from vaulttool.core.links import name_key
+        from vaulttool.core.links.resolve import name_key
 
         options = ", ".join(sorted(store.paths_by_name_key(name_key(name))))
         raise UsageError(f"{name!r} names more than one note ({options}): give the path")
@@ -191,10 +191,10 @@ def _snippet(text: str, words: list[str], width: int = 48) -> str:
 
 def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit: int = 20,
            read_body=None) -> list[dict]:
-    """Notes matching a full-text query (see :mod:`vaulttool.core.searchquery`), best first (bm25,
+    """Notes matching a full-text query (see :mod:`vaulttool.core.query.search`), best first (bm25,
     the title weighted ten times the body), each with a snippet; matched words marked ``**so**``.
     ``read_body(path)`` gives a note's text for the snippet (the index keeps only segmented text)."""
-    from vaulttool.core.searchquery import parse, to_fts
+    from vaulttool.core.query.search import parse, to_fts
 
     vocab: dict[str, bool] = {}
 
@@ -238,7 +238,7 @@ def _ranked(store: Store, match: str, tag_exprs: list[str] | None, limit: int) -
     up in ``notes`` (joining every match costs more than ranking them when a word is common); the
     shortlist is widened to every note tied at its edge, and the join over every match is the way when
     a tag filter is given or too few of the shortlist are left after leaving out generated pages."""
-    from vaulttool.core.tagexpr import combine_and, to_sql
+    from vaulttool.core.query.tagexpr import combine_and, to_sql
 
     cols = f"n.id, n.path, n.title, n.created, n.source, {_tags_column(store)} AS tags"
     if limit == 0:

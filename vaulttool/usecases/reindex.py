@@ -39,7 +39,7 @@ def reindex(session: Session, reporter: Reporter, **options) -> Summary:
     try:
         return _reindex(session, reporter, **options)
     except sqlite3.DatabaseError as exc:
-        from vaulttool.store import is_damage
+        from vaulttool.index.store import is_damage
 
         if options.get("dry_run") or not is_damage(exc):  # busy, full disk...: not the index's fault
             raise
@@ -110,7 +110,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         run.report_known_problems()
         indexing.relink(store, run.changes)
         if pages and not dry_run:
-            from vaulttool.usecases.pages import rebuild_pages
+            from vaulttool.usecases.pagebuild.build import rebuild_pages
 
             rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk_pages,
                           conflicts=sorted(run.conflicts.items()))
@@ -154,7 +154,7 @@ def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dr
         run.normalise_pending(taken)
         indexing.relink(store, run.changes)
         if not (dry_run or diff):
-            from vaulttool.usecases.pages import rebuild_pages
+            from vaulttool.usecases.pagebuild.build import rebuild_pages
 
             rebuild_pages(session, run.changes, reporter, run.summary, walk_pages=walk.pages)
             store.commit()

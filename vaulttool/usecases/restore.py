@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from vaulttool.errors import NoteError
-from vaulttool.originals import Originals
+from vaulttool.vault.originals import Originals
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
-from vaulttool.vaultio import digest
+from vaulttool.vault.files import digest
 
 __all__ = ["restore"]
 

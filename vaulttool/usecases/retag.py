@@ -7,13 +7,13 @@ note stays as it was.
 
 from __future__ import annotations
 
-from vaulttool.core.formats import AUTO_TAGS
+from vaulttool.core.clip.formats import AUTO_TAGS
 from vaulttool.core.frontmatter import split
 from vaulttool.core.noteinfo import prop_list, read_note
 from vaulttool.core.textio import encode
 from vaulttool.core.yamlwrite import edit_block
 from vaulttool.errors import FrontMatterError, NoteError
-from vaulttool.originals import Originals
+from vaulttool.vault.originals import Originals
 from vaulttool.usecases import indexing
 from vaulttool.usecases.normalising import load
 from vaulttool.usecases.reindex import reindex
@@ -26,7 +26,7 @@ __all__ = ["retag"]
 
 def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *, dry_run: bool = False) -> Summary:
     """Retag the normalised clips at ``rels`` (files or folders; all when None)."""
-    from vaulttool.core.tags import clean_tag, merge_tags, tag_key
+    from vaulttool.core.tags.rules import clean_tag, merge_tags, tag_key
 
     first = reindex(session, Reporter(), normalise=False)  # the index must know the vault as it is
     for rel, reason in first.failed:
@@ -97,12 +97,12 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
                 continue
             reporter.event("retagged", rel, detail)
             st = vault.abs(rel).stat()
-            from vaulttool.vaultio import digest
+            from vaulttool.vault.files import digest
 
             indexing.put(store, read_note(rel, new_text), new_text, st, digest(new), terms, changes, analysis)
         if not dry_run:
             indexing.relink(store, changes)
-            from vaulttool.usecases.pages import rebuild_pages
+            from vaulttool.usecases.pagebuild.build import rebuild_pages
 
             rebuild_pages(session, changes, reporter, summary, walk_pages=vault.walk().pages)
             store.commit()

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vaulttool.errors import NoteError
-from vaulttool.originals import Originals
+from vaulttool.vault.originals import Originals
 from vaulttool.usecases import indexing
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
-from vaulttool.vaultio import sync
+from vaulttool.vault.files import sync
 
 if TYPE_CHECKING:  # the normaliser and the readers are imported when a note needs them, not before
-    from vaulttool.core import normalise as core
+    from vaulttool.core.clip import normalise as core
     from vaulttool.usecases.normalising import Loaded, VaultContext
     from vaulttool.usecases.prepare import Prepared
 
@@ -135,7 +135,7 @@ class Run:
             p.info.error = p.draft_error.reason
         terms = self.tagger.candidate_terms(p.analysis)
         if p.draft is not None:
-            from vaulttool.core.urls import url_key
+            from vaulttool.core.clip.urls import url_key
 
             draft = p.draft
             source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
@@ -183,7 +183,7 @@ class Run:
     def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
         """Finish a batch of clips, stage their new bytes and originals, make all of it durable with
         one sync, then replace the notes one by one (each only if it did not change meanwhile)."""
-        from vaulttool.core import normalise as core
+        from vaulttool.core.clip import normalise as core
         from vaulttool.usecases.normalising import commit_staged, stage_result
 
         staged = []
@@ -256,10 +256,10 @@ class Run:
         self.summary.indexed += 1
 
     def _reindex_written(self, loaded: Loaded, target: str, data: bytes, st, draft: core.Draft) -> None:
-        from vaulttool.core import normalise as core
+        from vaulttool.core.clip import normalise as core
         from vaulttool.core.frontmatter import split
         from vaulttool.core.noteinfo import read_note
-        from vaulttool.vaultio import digest
+        from vaulttool.vault.files import digest
 
         if target != loaded.rel:
             # indexed by an earlier run under its old name: that name is gone (pages and links follow)

@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaulttool import config as configmod
-from vaulttool.lock import VaultLock
-from vaulttool.store import Store, is_damage, mark_damaged
-from vaulttool.vaultio import Vault, find_vault
+from vaulttool.index.store import Store, is_damage, mark_damaged
+from vaulttool.vault.files import Vault, find_vault
+from vaulttool.vault.lock import VaultLock
 
-__all__ = ["Session", "open_session", "open_reader"]
+__all__ = ["Session", "open_session", "open_reader", "index_error_message"]
+
+
+def index_error_message(exc: sqlite3.DatabaseError) -> str:
+    """What to tell the user of an SQLite error that reached the command line."""
+    if is_damage(exc):
+        return f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild it from the notes"
+    return f"the index could not be read ({exc}); try again, or run `vaulttool reindex --full`"
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from vaulttool.vaultio import digest
+from vaulttool.vault.files import digest
 
 __all__ = ["CachedTagger", "analysis_key"]
 
 
 def analysis_key(title: str, description: str, body: str) -> str:
-    from vaulttool.core.tagger import ANALYSIS_VERSION
+    from vaulttool.core.tags.tagger import ANALYSIS_VERSION
 
     text = "\x1f".join((str(ANALYSIS_VERSION), title, description, body))
     return digest(text.encode("utf-8", "surrogatepass"))
@@ -27,7 +27,7 @@ class CachedTagger:
     @property
     def tagger(self):
         if self._tagger is None:
-            from vaulttool.core.tagger import Tagger
+            from vaulttool.core.tags.tagger import Tagger
 
             self._tagger = Tagger(self.config)
         return self._tagger

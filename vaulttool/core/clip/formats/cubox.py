@@ -1,0 +1,55 @@
+"""Cubox's Obsidian plugin: front matter ``id``, ``cubox_url``, ``url``, ``tags``; body ``# Title``,
+a description, "Read in Cubox" / "Read Original" links and ``## Annotations`` (``>`` highlights).
+
+The front matter is edited in place: ``id`` and every other Cubox key stay exactly as they are, since
+Cubox finds the notes it already synced by ``id``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vaulttool.core.clip.formats.base import Clip
+from vaulttool.core.clip.formats.webclipper import _tags
+from vaulttool.core.frontmatter import Split
+
+_H1 = re.compile(r"^# (.+?)[ \t]*$", re.M)
+_LINKS_LINE = re.compile(r"^\s*\[(?:Read in Cubox|Read Original|在 Cubox 中阅读|阅读原文)\]\(", re.M)
+
+
+def detect(text: str, split: Split) -> bool:
+    return split.status == "ok" and "cubox_url" in split.data and "id" in split.data
+
+
+def _description(body: str, after: int) -> str:
+    for para in re.split(r"\n\s*\n", body[after:]):
+        para = para.strip()
+        if not para or para.startswith(("#", ">", "[", "!", "-", "*")) or _LINKS_LINE.match(para):
+            continue
+        return " ".join(line.strip() for line in para.splitlines())
+    return ""
+
+
+def extract(text: str, split: Split) -> Clip:
+    from vaulttool.core.clip.mdclean import convert_html_blocks
+    from vaulttool.core.clip.urls import site_name
+
+    data = split.data
+    body = text[split.body_start :]
+    cleaned = convert_html_blocks(body)
+    clip = Clip("cubox", {}, cleaned.markdown, edit_in_place=True)
+    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    h1 = _H1.search(cleaned.markdown)
+    if h1 and "title" not in data:
+        clip.props["title"] = h1.group(1)
+    url = data.get("url")
+    if isinstance(url, str) and url and "source" not in data:
+        clip.props["source"] = url
+    desc = _description(cleaned.markdown, h1.end() if h1 else 0)
+    if desc and "description" not in data:
+        clip.props["description"] = desc
+    site = site_name(url) if isinstance(url, str) else None
+    if site and "site" not in data:
+        clip.props["site"] = site
+    clip.explicit_tags = _tags(data.get("tags"))
+    return clip

@@ -1,0 +1,41 @@
+"""SimpRead (简悦) Markdown export: a first line ``> 本文由 [简悦 SimpRead](http://ksria.com/simpread/)
+转码， 原文地址 [host](url)``, setext headings, ``*   `` bullets, no front matter.
+
+The attribution line is kept (it is the clip's own credit line); headings become ATX and bullets ``-``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vaulttool.core.clip.formats.base import Clip
+from vaulttool.core.frontmatter import Split
+
+_BANNER = re.compile(r"\A>\s*本文由\s*\[简悦\s*SimpRead\]\([^)]*\)\s*转码[，,]?\s*原文地址\s*\[[^\]]*\]\((?P<url>[^)\s]+)\)[^\n]*\n?")
+_ATX_H1 = re.compile(r"^# (.+?)[ \t]*#*[ \t]*$", re.M)
+
+
+def detect(text: str, split: Split) -> bool:
+    return split.status == "none" and bool(_BANNER.match(text))
+
+
+def extract(text: str, split: Split) -> Clip:
+    from vaulttool.core.clip.mdclean import convert_html_blocks, restyle
+    from vaulttool.core.clip.urls import site_name, unwrap_redirect
+
+    text = text.replace("\r\n", "\n")  # written back with the note's own line endings
+    banner = _BANNER.match(text)
+    url = unwrap_redirect(banner.group("url"))
+    rest = restyle(text[banner.end() :])
+    cleaned = convert_html_blocks(rest)
+    body = banner.group(0).rstrip("\r\n") + "\n" + cleaned.markdown
+    clip = Clip("simpread", {}, body)
+    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    h1 = _ATX_H1.search(cleaned.markdown)
+    if h1:
+        clip.props["title"] = h1.group(1).strip()
+    clip.props["source"] = url
+    site = site_name(url)
+    if site:
+        clip.props["site"] = site
+    return clip

@@ -1,0 +1,51 @@
+"""Obsidian Web Clipper's default template: front matter ``title``, ``source``, ``author``,
+``published``, ``created``, ``description``, ``tags``; the body is the article in Markdown.
+
+Its front matter is kept and edited in place (only added keys change); HTML left in the body becomes
+Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vaulttool.core.clip.formats.base import Clip
+from vaulttool.core.frontmatter import Split
+
+_URL = re.compile(r"^https?://", re.I)
+
+
+def _tags(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    if isinstance(value, str):  # a space- or comma-separated string, as some templates write it
+        return [t for t in re.split(r"[\s,]+", value) if t]
+    return []
+
+
+def detect(text: str, split: Split) -> bool:
+    if split.status != "ok":
+        return False
+    data = split.data
+    source = data.get("source")
+    if not (isinstance(source, str) and _URL.match(source)):
+        return False
+    tags = [t.lower() for t in _tags(data.get("tags"))]
+    return "created" in data or "clippings" in tags or "published" in data
+
+
+def extract(text: str, split: Split) -> Clip:
+    from vaulttool.core.clip.mdclean import convert_html_blocks
+    from vaulttool.core.clip.urls import site_name
+
+    body = text[split.body_start :]
+    cleaned = convert_html_blocks(body)
+    clip = Clip("web-clipper", {}, cleaned.markdown, edit_in_place=True)
+    clip.hashtags = cleaned.hashtags
+    clip.super_topics = cleaned.super_topics
+    clip.messages.extend(f"removed {d}" for d in cleaned.dropped)
+    site = site_name(split.data["source"])
+    if site and "site" not in split.data:
+        clip.props["site"] = site
+    clip.explicit_tags = _tags(split.data.get("tags"))
+    return clip

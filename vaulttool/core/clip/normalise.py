@@ -1,0 +1,288 @@
+"""The normaliser: one clip's text in, its normalised text (and new name) out.
+
+It is a pipeline declared as an ordered list of named steps (:data:`PREPARE` then :data:`FINISH`),
+each a small function of a :class:`Draft` and the vault :class:`Context`. ``PREPARE`` needs only the
+note itself (it can run in a worker process); ``FINISH`` needs the whole vault (document frequencies
+for tags, earlier notes for duplicates, taken names for renames).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Protocol
+
+from vaulttool.core import filenames
+from vaulttool.core.clip import formats
+from vaulttool.core.clip.formats import AUTO_TAGS, Clip
+from vaulttool.core.frontmatter import Split, split
+from vaulttool.core.textio import Decoded
+from vaulttool.core.yamlwrite import edit_and_read, emit_and_read
+from vaulttool.errors import NoteError
+
+__all__ = ["Draft", "Context", "prepare", "finish", "PREPARE", "FINISH", "Skip"]
+
+_CONFLICT = re.compile(r"^(<{7}|>{7})(?: |$)", re.M)
+ORDER = ("title", "source", "author", "published", "created", "description", "tags", "site", "type",
+         "topics", "aliases", "duplicate_of")
+
+
+class Skip(Exception):
+    """Nothing to do for this note (not an error)."""
+
+
+class Context(Protocol):
+    """What the normaliser needs to know of the rest of the vault."""
+
+    tagger: object | None  # a vaulttool.core.tags.tagger.Tagger, or None to derive no tags
+    max_topic_len: int
+
+    def doc_freq(self, terms) -> tuple[Mapping[str, int], int]: ...
+    def duplicate_of(self, url_key: str, path: str) -> tuple[str, list[str]] | None: ...
+    def tag_spelling(self, tag: str) -> str: ...
+    def topic_count(self, topic: str) -> int: ...
+    def path_taken(self, rel_path: str) -> bool: ...
+    def link_to(self, rel_path: str) -> str: ...
+
+
+@dataclass
+class Draft:
+    path: str  # vault-relative, "/"-separated
+    text: str
+    decoded: Decoded
+    file_time: str  # ISO date-time of the file, the fallback for ``created``
+    explicit: bool = False  # named by the user in ``normalise PATH`` (may add properties to own notes)
+    split: Split | None = None
+    format: str | None = None
+    clip: Clip | None = None
+    topics: list[str] = field(default_factory=list)
+    analysis: dict | None = None
+    url_key: str | None = None
+    duplicate: tuple[str, list[str]] | None = None  # (earlier note's path, its auto tags)
+    tags: list[str] = field(default_factory=list)
+    auto_tags: list[str] = field(default_factory=list)
+    new_path: str | None = None
+    result: str | None = None
+    result_data: dict | None = None  # what the result's front matter reads as (checked when written)
+    # the body as it will be written, with its links (lines counted from the body's first) and inline
+    # tags: read where the note alone is at hand (a worker process), for the index to take once written
+    body_links: tuple | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def props(self) -> dict:
+        return self.clip.props
+
+
+Step = Callable[[Draft, object], None]
+
+
+def step_refuse(d: Draft, ctx) -> None:
+    if _CONFLICT.search(d.text):
+        raise NoteError(d.path, "holds git merge-conflict markers (<<<<<<< / >>>>>>>): resolve them first")
+    d.split = split(d.text)
+
+
+def step_detect(d: Draft, ctx) -> None:
+    d.format = formats.detect(d.text, d.split)
+    if d.format:
+        return
+    if d.split.status not in ("ok", "none"):
+        raise NoteError(d.path, f"left untouched: {d.split.error}")
+    if formats.is_normalised(d.split):
+        raise Skip("already normalised")
+    if not d.explicit or "generated_by" in d.split.data:
+        raise Skip("not a clip")
+    if "created" in d.split.data:
+        raise Skip("own note, nothing missing")
+    # The user's own note, named explicitly: add only what the index needs, never touch the body.
+    d.clip = Clip("note", {"created": d.file_time}, d.text[d.split.body_start :], edit_in_place=True)
+
+
+def step_extract(d: Draft, ctx) -> None:
+    if d.format:
+        d.clip = formats.extract(d.format, d.text, d.split)
+        d.messages.extend(d.clip.messages)
+
+
+def step_topics(d: Draft, ctx) -> None:
+    from vaulttool.core.tags.rules import weibo_hashtags
+
+    existing = d.split.data.get("topics") if d.split.status == "ok" else None
+    seen: list[str] = [str(t) for t in existing] if isinstance(existing, list) else []
+    title = str(d.props.get("title", ""))
+    for topic in [*weibo_hashtags(title), *d.clip.hashtags, *d.clip.super_topics]:
+        topic = topic.strip().strip("#").strip()
+        if topic and topic not in seen:
+            seen.append(topic)
+    d.topics = seen
+
+
+def step_created(d: Draft, ctx) -> None:
+    if d.clip.format == "note":
+        return
+    have = d.split.data.get("created") if d.split.status == "ok" else None
+    if not d.props.get("created") and not have:
+        d.props["created"] = d.file_time
+
+
+def text_of(d: Draft) -> tuple[str, str, str]:
+    data = d.split.data if d.split.status == "ok" else {}
+    title = str(d.props.get("title") or data.get("title") or "")
+    desc = str(d.props.get("description") or data.get("description") or "")
+    return title, desc, d.clip.body
+
+
+def written_body(d: Draft) -> str:
+    """The body as the note will be written: as it is when the front matter is edited in place, else
+    with the note's own line endings."""
+    if d.clip.edit_in_place and d.split.status == "ok":
+        return d.clip.body
+    body = d.clip.body.replace("\r\n", "\n")
+    return body.replace("\n", "\r\n") if d.decoded.newline == "\r\n" else body
+
+
+def step_links(d: Draft, ctx) -> None:
+    from vaulttool.core.links.extract import extract
+
+    body = written_body(d)
+    d.body_links = (body, *extract(body, 1))
+
+
+def step_analyse(d: Draft, ctx) -> None:
+    if d.clip.format == "note" or getattr(ctx, "tagger", None) is None:
+        return
+    title, desc, body = text_of(d)
+    # The same text the index analyses once the note is written, so the cached analysis is reused.
+    d.analysis = ctx.tagger.analyse(title, desc, body)
+
+
+def step_duplicate(d: Draft, ctx) -> None:
+    from vaulttool.core.clip.urls import url_key
+
+    data = d.split.data if d.split.status == "ok" else {}
+    source = d.props.get("source") or data.get("source")
+    if d.clip.format == "note" or not source:
+        return
+    d.url_key = url_key(str(source))
+    d.duplicate = earlier = ctx.duplicate_of(d.url_key, d.path)
+    if earlier and "duplicate_of" not in data:
+        d.props["duplicate_of"] = ctx.link_to(earlier[0])
+        d.messages.append(f"same URL as {earlier[0]}")
+
+
+def step_tags(d: Draft, ctx) -> None:
+    from vaulttool.core.tags.rules import clean_tag, merge_tags, tag_key
+
+    if d.clip.format == "note":
+        return
+    data = d.split.data if d.split.status == "ok" else {}
+    current = [t for t in (clean_tag(x) for x in d.clip.explicit_tags) if t]
+    for topic in d.topics:
+        tag = clean_tag(topic)
+        if not tag:
+            continue
+        # A hashtag becomes a tag when it is short and recurs (this clip and at least one more);
+        # Weibo hashtags are mostly one-off headlines, which stay in ``topics`` only.
+        recurring = len(topic) <= ctx.max_topic_len and (
+            topic in d.clip.super_topics or ctx.topic_count(topic) >= 2
+        )
+        if recurring and tag_key(tag) not in {tag_key(t) for t in current}:
+            current.append(tag)
+    record = [str(t) for t in data.get(AUTO_TAGS) or []]
+    derived: list[str] = []
+    if d.duplicate and d.duplicate[1]:
+        derived = list(d.duplicate[1])  # the same clip again gets the same tags
+    elif d.analysis is not None:
+        df, n_docs = ctx.doc_freq(ctx.tagger.candidate_terms(d.analysis))
+        derived = ctx.tagger.choose(d.analysis, df, n_docs, explicit=[*current, *d.topics])
+    current = [ctx.tag_spelling(t) for t in current]
+    derived = [ctx.tag_spelling(t) for t in derived]
+    d.tags, d.auto_tags = merge_tags(current, record, derived)
+
+
+def step_file_name(d: Draft, ctx) -> None:
+    if d.clip.format == "note":
+        return
+    folder, _, name = d.path.rpartition("/")
+    title = str(d.props.get("title") or (d.split.data.get("title") if d.split.status == "ok" else "") or "")
+    stem = filenames.safe_stem(title) if title else filenames.safe_stem(name[:-3] if name.endswith(".md") else name)
+    prefix = f"{folder}/" if folder else ""
+    candidate = f"{prefix}{stem}.md"
+    if candidate == d.path:
+        return
+    n = 2
+    while ctx.path_taken(candidate) and candidate.lower() != d.path.lower():
+        candidate = f"{prefix}{filenames.numbered(stem, n)}.md"
+        n += 1
+    if candidate != d.path:
+        d.new_path = candidate
+        old_title = name[:-3] if name.endswith(".md") else name
+        if title and title != stem:
+            d.props.setdefault("aliases", [title])
+        elif old_title != stem:
+            d.props.setdefault("aliases", [old_title])
+
+
+def _ordered(props: dict) -> dict:
+    out = {k: props[k] for k in ORDER if k in props}
+    out.update((k, v) for k, v in props.items() if k not in out)
+    return out
+
+
+def step_render(d: Draft, ctx) -> None:
+    clip = d.clip
+    updates = dict(clip.props)
+    if clip.format != "note":
+        updates["tags"] = d.tags
+        if d.topics:
+            updates["topics"] = d.topics
+        updates[AUTO_TAGS] = d.auto_tags
+    nl = d.decoded.newline
+    if clip.edit_in_place and d.split.status == "ok":
+        block, d.result_data = edit_and_read(d.split.block, updates, remove=clip.remove, newline=nl)
+        head = d.text[: d.split.block_start]
+        close = d.text[d.split.block_end : d.split.body_start]
+        d.result = head + block + close + written_body(d)
+        return
+    props = _ordered(updates)
+    for key, value in clip.carry.items():
+        props.setdefault(key, value)
+    if AUTO_TAGS in props:
+        props[AUTO_TAGS] = props.pop(AUTO_TAGS)  # last: the record closes the block
+    block, d.result_data = emit_and_read(props)
+    head = "---\n" + block + "---\n"
+    d.result = (head.replace("\n", "\r\n") if nl == "\r\n" else head) + written_body(d)
+
+
+PREPARE: list[tuple[str, Step]] = [
+    ("refuse", step_refuse),
+    ("detect", step_detect),
+    ("extract", step_extract),
+    ("topics", step_topics),
+    ("created", step_created),
+    ("links", step_links),
+    ("analyse", step_analyse),
+]
+FINISH: list[tuple[str, Step]] = [
+    ("duplicate", step_duplicate),
+    ("tags", step_tags),
+    ("file_name", step_file_name),
+    ("render", step_render),
+]
+
+
+def run(steps, draft: Draft, ctx) -> Draft:
+    for _name, step in steps:
+        step(draft, ctx)
+    return draft
+
+
+def prepare(draft: Draft, ctx) -> Draft:
+    """Steps that need only the note. Raises :class:`Skip` or :class:`NoteError`."""
+    return run(PREPARE, draft, ctx)
+
+
+def finish(draft: Draft, ctx) -> Draft:
+    """Steps that need the vault; fills ``draft.result`` and ``draft.new_path``."""
+    return run(FINISH, draft, ctx)

@@ -1,0 +1,177 @@
+"""Step 2 of tagging (see :mod:`vaulttool.core.tags.tagger`): weigh a note's candidate terms with the vault's
+document frequencies blended with jieba's IDF table, and pick up to ``max_tags`` valid tags. Cheap,
+and without importing jieba (its IDF table is read as a file): re-run it for every note when the vault
+changes."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping
+
+from vaulttool.core.tags import segment as seg
+from vaulttool.core.tags.rules import TagConfig, apply_synonyms_and_nesting, clean_tag, tag_key
+from vaulttool.core.tags.words import MEMO_MAX, TAG_POS
+
+__all__ = ["Chooser"]
+
+# Weights of English terms ("name": acronyms, product and proper names; "word": ordinary words) and of
+# compounds ("cmp").
+_CLASS_WEIGHT = {"name": 1.15, "word": 0.55, "cmp": 1.25}
+_WEIGHTS = {**_CLASS_WEIGHT, **TAG_POS}  # any class to its weight (0.5 for the others)
+
+# Scoring constants, tuned with benchmarks/tag_quality.py on the clip corpus.
+_TUNING = {
+    "cap_min_docs": 50,  # vault size (notes) from which the share cap applies
+    "cap_share": 0.05,  # a term in more than this share of the notes is never a tag
+    "prior_docs": 300.0,  # weight of jieba's IDF, in notes: the vault's own counts take over as it grows
+    "single": 0.6,  # factor for a term found in this note only (it groups nothing)
+    "desc": 0.5,  # weight of an occurrence in the description (it summarises the body)
+    "title": 0.5,  # bonus for a term in the title
+    "lead": 0.3,  # bonus for a term in an opening sentence (of the description or the body)
+}
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """True when one key holds the other: as a substring for Chinese (``具身`` in ``具身智能``), as whole
+    words for English (``o3`` in ``o3-mini`` and ``openai`` in ``openai发布``; not ``rl`` in
+    ``world-models``, nor ``gpt-4`` in ``gpt-4o``): not preceded nor followed by ``[a-z0-9]``."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    i = long_.find(short)
+    if i < 0:
+        return False
+    if not short.isascii():
+        return True
+    size, end = len(short), len(long_) - len(short)
+    while i >= 0:
+        if (i == 0 or long_[i - 1] not in _ALNUM) and (i == end or long_[i + size] not in _ALNUM):
+            return True
+        i = long_.find(short, i + 1)
+    return False
+
+
+class Chooser:
+    """Chooses tags for a :class:`~vaulttool.core.tags.tagger.Tagger`, remembering the vault's IDF (for one
+    vault size) and what each term becomes as a tag."""
+
+    def __init__(self, config: TagConfig, never: frozenset[str], user_stop: frozenset[str]) -> None:
+        self.config = config
+        self._never = never  # keys never a tag: function words, filler, the user's stop words
+        self._user_stop = user_stop
+        # What choose() computed: the vault's IDF by document frequency (for one vault size) and tags.
+        self._local_n = -1
+        self._local: dict[int, float] = {}
+        self._tags: dict[str, tuple] = {}
+
+    def candidate_terms(self, analysis: Mapping) -> set[str]:
+        """The keys whose document frequency the vault must count for this note (once per URL)."""
+        return set(analysis.get("terms", {}))
+
+    def choose(
+        self,
+        analysis: Mapping,
+        df: Mapping[str, int],
+        n_docs: int,
+        explicit: Iterable[str] = (),
+    ) -> list[str]:
+        """Up to ``max_tags`` derived tags, best first: valid Obsidian tags, never an explicit tag.
+
+        ``df`` maps a candidate key (see :meth:`candidate_terms`) to the number of notes holding it,
+        each URL counted once; ``n_docs`` is the number of such notes (this note included). The score
+        of a term is its in-note weight (``1 + ln tf``, plus bonuses for the title and the opening
+        sentences) × its class weight (names, organisations and compounds first; verbs last) × an IDF
+        that blends the vault's (``ln((n+1)/(df+0.5))``, normalised) with jieba's, the vault's share
+        growing with its size. A term found in no other note is damped (it groups nothing); from 50
+        notes on, a term in more than 5% of them is never chosen. A term inside an already chosen one
+        (or holding it) is skipped. Synonyms and nesting rules of the config are applied last.
+        Deterministic: equal scores go to the smaller key.
+        """
+        jidf, median = seg.load_idf()
+        config, w = self.config, _TUNING
+        explicit = list(explicit)
+        explicit_keys = {tag_key(e) for e in explicit}
+        explicit_keys |= {tag_key(apply_synonyms_and_nesting(e, config)) for e in explicit}
+        n = max(n_docs, 1)
+        alpha = n / (n + w["prior_docs"])
+        beta = 1 - alpha
+        log_n = math.log(n + 1)
+        capped = n >= w["cap_min_docs"]
+        cap = w["cap_share"] * n
+        damp = n >= 30
+        single, desc_w, title_w, lead_w = w["single"], w["desc"], w["title"], w["lead"]
+        if self._local_n != n:  # the vault's IDF by document frequency, for this vault size
+            self._local_n, self._local = n, {}
+        local_idf = self._local
+        never = self._never
+        df_get, jidf_get, weight_of, log = df.get, jidf.get, _WEIGHTS.get, math.log
+
+        scored: list[tuple[float, str, str]] = []  # (-score, key, form): sorted, the best first
+        for key, entry in analysis.get("terms", {}).items():
+            if len(entry) != 6 or key in never or key in explicit_keys:
+                continue  # (an entry of another ANALYSIS_VERSION is skipped, not trusted)
+            form, tf, title_tf, desc_tf, lead_tf, cls = entry
+            d = df_get(key, 1)
+            if d < 1:
+                d = 1
+            if capped and d > cap:
+                continue
+            prior = jidf_get(form)
+            if prior is None:
+                prior = jidf_get(key, median)
+            prior = prior / median
+            if prior > 1.2:
+                prior = 1.2
+            local = local_idf.get(d)
+            if local is None:
+                local = local_idf[d] = math.log((n + 1) / (d + 0.5)) / log_n if n > 1 else 1.0
+            idf = alpha * local + beta * prior
+            if damp and d == 1:
+                idf *= single
+            weighted = title_tf + desc_w * desc_tf + (tf - title_tf - desc_tf)
+            if weighted < 1.0:
+                weighted = 1.0
+            tfw = 1.0 + log(weighted) + (title_w if title_tf >= 1 else title_w * title_tf) + (
+                lead_w if lead_tf >= 1 else lead_w * lead_tf
+            )
+            scored.append((-round(tfw * idf * weight_of(cls, 0.5), 9), key, form))
+        scored.sort()
+
+        chosen: list[str] = []
+        taken: list[str] = []  # keys of the chosen terms and of the tags they became
+        for _score, key, form in scored:
+            if len(chosen) >= config.max_tags:
+                break
+            skip = False
+            for t in taken:
+                if _overlaps(key, t):
+                    skip = True
+                    break
+            if skip:
+                continue
+            mapped, tag, tkey, mapped_key = self._tag_of(form)
+            if tag is None or len(tag) < 2:
+                continue
+            if tkey in explicit_keys or tkey in taken or tkey in self._user_stop:
+                continue
+            if tkey in never and mapped_key == key:
+                continue  # cleaning made it a stop word ("AI+" → "AI"); a configured synonym may
+            chosen.append(tag)
+            taken.append(key)
+            if tkey != key:
+                taken.append(tkey)
+        return chosen
+
+    def _tag_of(self, form: str) -> tuple:
+        """``(the form as the vault spells it, that as a valid tag or None, the tag's key, the vault
+        spelling's key)``, cached by form (the vault's settings are the Tagger's)."""
+        got = self._tags.get(form)
+        if got is None:
+            mapped = apply_synonyms_and_nesting(form, self.config)
+            tag = clean_tag(mapped)
+            got = (mapped, tag, tag_key(tag) if tag else None, tag_key(mapped))
+            if len(self._tags) > MEMO_MAX:
+                self._tags.clear()
+            self._tags[form] = got
+        return got

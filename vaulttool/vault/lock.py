@@ -1,0 +1,175 @@
+"""One writer per vault, across processes and across devices that sync the vault.
+
+The lock is ``.vaulttool/lock``, a small JSON file naming the host, the process and the command, with
+the time it was last refreshed. A lock is held while its process lives (same host) or while it keeps
+being refreshed (another host: the file arrived through sync). A lock that was not refreshed for
+``stale_after`` seconds, or whose process is gone, is stale and is taken over.
+
+On one host "its process lives" is not a pid test alone: after a crash or a reboot the pid can belong
+to another program. The holder keeps an exclusive ``flock`` on ``.vaulttool/lock.held`` for as long as
+it holds the lock; the kernel drops it when the process ends, however it ends, so a lock whose
+``lock.held`` can be locked is stale whatever its pid now is. Taking the lock is serialised with a
+second ``flock`` on ``.vaulttool/lock.flock`` so two processes cannot both take a stale lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaulttool.config import host_id
+from vaulttool.errors import LockError
+
+__all__ = ["VaultLock", "Holder"]
+
+
+@dataclass
+class Holder:
+    host: str
+    pid: int
+    command: str
+    started: float
+    refreshed: float
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started))
+        return f"`vaulttool {self.command}` (pid {self.pid} on {self.host}, since {when})"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class VaultLock:
+    def __init__(self, state_dir: Path, command: str, stale_after: float = 120.0):
+        self.path = state_dir / "lock"
+        self.guard = state_dir / "lock.flock"
+        self.liveness = state_dir / "lock.held"
+        self._live_fh = None
+        self.command = command
+        self.stale_after = stale_after
+        self.held = False
+        self.started = time.time()
+
+    def holder(self) -> Holder | None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return Holder(str(raw["host"]), int(raw["pid"]), str(raw.get("command", "?")),
+                          float(raw.get("started", 0)), float(raw.get("refreshed", 0)))
+        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError):
+            return None
+
+    def is_stale(self, h: Holder, now: float | None = None) -> bool:
+        """Whether another host's lock (or, where flock is unavailable, this host's) is stale."""
+        now = time.time() if now is None else now
+        if h.host == host_id():
+            return not _alive(h.pid)
+        return now - h.refreshed > self.stale_after
+
+    def _take_liveness(self) -> bool | None:
+        """Lock ``lock.held`` for this process: True when taken (or already held), False when a live
+        process holds it, None when the file system does not support flock."""
+        if self._live_fh is not None:
+            return True
+        fh = open(self.liveness, "a")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            return False
+        except OSError:
+            fh.close()
+            return None
+        self._live_fh = fh
+        return True
+
+    def _drop_liveness(self) -> None:
+        if self._live_fh is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._live_fh.fileno(), fcntl.LOCK_UN)
+            self._live_fh.close()
+            self._live_fh = None
+
+    @contextlib.contextmanager
+    def _guarded(self):
+        self.guard.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.guard, "a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _write(self) -> None:
+        now = time.time()
+        body = {"host": host_id(), "pid": os.getpid(), "command": self.command,
+                "started": self.started, "refreshed": now}
+        tmp = self.path.with_name(f".lock.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def acquire(self, wait: float = 0.0) -> str | None:
+        """Take the lock; returns a message when a stale lock was taken over. Raises LockError when
+        another live process holds it after ``wait`` seconds."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self._guarded():
+                h = self.holder()
+                mine = h is not None and h.host == host_id() and h.pid == os.getpid()
+                free = mine or self._take_liveness()
+                if free is None:  # no flock here: fall back to asking whether the pid lives
+                    free = h is None or self.is_stale(h)
+                elif free and h is not None and not mine and h.host != host_id():
+                    free = self.is_stale(h)
+                if free:
+                    self._write()
+                    self.held = True
+                    if h is not None and not mine:
+                        return f"took over a stale lock left by {h.describe()}"
+                    return None
+                self._drop_liveness()
+            if time.monotonic() >= deadline:
+                who = h.describe() if h is not None else "another vaulttool process on this host"
+                raise LockError(f"the vault is in use by {who}; "
+                                "wait for it to finish or stop it (a lock not refreshed for "
+                                f"{self.stale_after:g} s is taken over)")
+            time.sleep(0.2)
+
+    def refresh(self) -> None:
+        if self.held:
+            with self._guarded():
+                h = self.holder()
+                if h is not None and (h.host != host_id() or h.pid != os.getpid()):
+                    self.held = False
+                    self._drop_liveness()
+                    raise LockError(f"lost the vault lock to {h.describe()}")
+                self._write()
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        with self._guarded():
+            h = self.holder()
+            if h is not None and h.host == host_id() and h.pid == os.getpid():
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+            self._drop_liveness()
+        self.held = False
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
