@@ -22,6 +22,9 @@ demo: compile
 	rm -rf $(DEMO)
 	mkdir -p build
 	cp -R example-vault $(DEMO)
+	@# one fixed, past date for every demo file (a clone gives them the time of the checkout), so that
+	@# clips without a date of their own sort the same in every demo
+	find $(DEMO) -exec touch -h -d 2025-04-20T12:00:00 {} +
 	rm -rf $(DEMO)/.vaulttool
 	@# exit 1 means "some files were left alone": the example vault holds a deliberately broken note
 	$(BIN)/vaulttool --vault $(DEMO) reindex || [ $$? -eq 1 ]

@@ -267,8 +267,10 @@ def test_reindex_dry_run_writes_nothing_in_the_vault(tmp_path, first):
         shutil.copytree(EXAMPLE_VAULT / "Inbox", root / "Inbox again")  # raw clips again, new names
     before = _tree(root)
     result = CliRunner().invoke(cli, ["--vault", str(root), "reindex", "--dry-run"])
-    assert result.exit_code == 1 and "would be" in result.output
+    assert result.exit_code == 1 and "would normalise " in result.output
+    assert result.output.splitlines()[-1].startswith("dry run, nothing written: scanned ")
     assert _tree(root) == before
+    assert first == (not (root / ".vaulttool" / "index.db").exists())  # the index is not created either
     assert first == (not (root / "_index").exists())
 
 

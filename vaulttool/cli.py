@@ -13,7 +13,7 @@ import sys
 import click
 
 from vaulttool import __version__
-from vaulttool.errors import LockError, UsageError, VaultToolError
+from vaulttool.errors import LockError, SettingsError, UsageError, VaultToolError
 
 FORMATS = click.Choice(["table", "paths", "json", "jsonl"])
 
@@ -30,6 +30,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except LockError as exc:
             raise click.ClickException(str(exc)) from None
+        except SettingsError as exc:
+            raise _SettingsExit(exc.problems) from None
         except UsageError as exc:
             raise click.UsageError(str(exc), ctx) from None
         except VaultToolError as exc:
@@ -40,6 +42,29 @@ class _Group(click.Group):
             raise click.ClickException(index_error_message(exc)) from None
 
 
+class _SettingsExit(click.ClickException):
+    """Settings that cannot be used: every problem on a line of its own, exit code 2, no usage banner
+    (the command was right; the file was not)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+    def show(self, file=None) -> None:
+        for line in self.problems:
+            click.echo(f"error: {line}", err=True)
+
+
+def _verbosity_after_command(sign: int):
+    def callback(ctx, param, value):
+        obj = ctx.find_object(Obj)
+        if value and obj is not None:
+            obj.verbosity += sign * value
+    return callback
+
+
 def _vault_after_command(ctx, param, value):
     obj = ctx.find_object(Obj)
     if value is not None and obj is not None:
@@ -47,14 +72,30 @@ def _vault_after_command(ctx, param, value):
 
 
 class _Command(click.Command):
-    """A subcommand: it also takes ``--vault DIR`` after its name (``vaulttool watch --vault DIR``),
-    which wins over the one given before it and over VAULTTOOL_VAULT."""
+    """A subcommand: it also takes ``--vault DIR``, ``-v`` and ``-q`` after its name (``vaulttool watch
+    --vault DIR``, ``vaulttool reindex -q``); ``--vault`` there wins over the one given before it and
+    over VAULTTOOL_VAULT. A usage error it raises is shown with its own usage line."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.params.append(click.Option(
             ["--vault"], metavar="DIR", expose_value=False, callback=_vault_after_command,
             help="The vault folder, as `vaulttool --vault DIR COMMAND` (this one wins over that and VAULTTOOL_VAULT)."))
+        names = {n for p in self.params for n in getattr(p, "opts", [])}
+        if "-v" not in names:
+            self.params.append(click.Option(["-v", "--verbose", "_verbose_after"], count=True, expose_value=False,
+                                            callback=_verbosity_after_command(1), help="Say more."))
+        if "-q" not in names:
+            self.params.append(click.Option(["-q", "--quiet", "_quiet_after"], count=True, expose_value=False,
+                                            callback=_verbosity_after_command(-1), help="Say less."))
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise _SettingsExit(exc.problems) from None
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
 
 
 _Group.command_class = _Command
@@ -73,27 +114,47 @@ def cli(ctx, vault, verbose, quiet):
     ctx.obj = Obj(vault, verbose - quiet)
 
 
-def _reporter(obj: Obj, *, per_file: bool):
+def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """click.echo that survives a reader that went away (``vaulttool reindex | head``): the rest of
+    the output is dropped and the run goes on to its end."""
+    try:
+        click.echo(text, err=err, nl=nl)
+    except BrokenPipeError:
+        import os
+
+        stream = sys.stderr if err else sys.stdout
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+def _reporter(obj: Obj, *, per_file: bool, fmt: str = "text"):
+    """What a writing command prints: failures and warnings on stderr; on stdout, one line per file
+    (``per_file``, or ``-v``), nothing but the summary with ``--format json``."""
     from vaulttool.usecases.report import Reporter
 
     def sink(action: str, path: str, detail: str) -> None:
-        if action == "diff":
-            click.echo(detail, nl=False)
-            return
         if action in ("failed", "warning"):
-            click.echo(f"{action}: {path}: {detail}" if path else f"{action}: {detail}", err=True)
+            _echo(f"{action}: {path}: {detail}" if path else f"{action}: {detail}", err=True)
+            return
+        if fmt == "json":
+            return
+        if action == "diff":
+            _echo(detail, nl=False)
             return
         if obj.verbosity < 0 or (action in ("indexed", "info", "page") and obj.verbosity < 1):
             return
         if not per_file and obj.verbosity < 1 and action != "skipped":
             return
-        click.echo(f"{action:<10} {path}{'  ' + detail if detail else ''}".rstrip())
+        _echo(f"{action:<10} {path}{'  ' + detail if detail else ''}".rstrip())
 
     class CliReporter(Reporter):
         def progress(self, items, length, label):
-            if length < 200 or obj.verbosity != 0 or not sys.stderr.isatty():
+            if length < 200 or obj.verbosity < 0:
                 return iter(items)
-            return _progress(items, length, label)
+            if sys.stderr.isatty() and obj.verbosity == 0:
+                return _progress(items, length, label)
+            return _progress_lines(items, length, label)
 
     return CliReporter(sink)
 
@@ -103,35 +164,79 @@ def _progress(items, length, label):
         yield from bar
 
 
-def _finish(summary, ctx) -> None:
-    click.echo(summary.line())
+PROGRESS_EVERY = 5.0  # seconds between two progress lines when stderr is not a terminal
+
+
+def _progress_lines(items, length, label):
+    """Progress for a log or a pipe: a line every few seconds (none for a run shorter than that)."""
+    import time
+
+    last = time.monotonic()
+    for done, item in enumerate(items, 1):
+        yield item
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY and done < length:
+            last = now
+            _echo(f"{label}: {done} of {length} ({100 * done // length} %)", err=True)
+
+
+SUMMARY_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                              show_default=True,
+                              help="json: the summary as one JSON object on stdout (no per-file lines).")
+
+
+def _finish(summary, ctx, fmt: str = "text", line: str | None = None) -> None:
+    if fmt == "json":
+        from vaulttool import output
+
+        _echo(output.json_doc(summary.as_dict()))
+    else:
+        _echo(summary.line() if line is None else line)
     if summary.failed:
         ctx.exit(1)
 
 
-def _open_writer(obj: Obj, command: str):
+def _open_writer(obj: Obj, command: str, *, dry_run: bool = False):
     from vaulttool.usecases.session import open_session
 
-    session = open_session(obj.vault, command)
+    session = open_session(obj.vault, command, dry_run=dry_run)
     if session.note:
         click.echo(f"note: {session.note}", err=True)
     return session
 
 
 @cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.pass_obj
+def init(obj, folder):
+    """Make FOLDER (default: --vault, else the current folder) a vault: .vaulttool/ with a commented
+    config.toml. Writing commands refuse to run in a folder that is not a vault."""
+    from vaulttool.usecases.session import init_vault
+
+    root, created = init_vault(folder or obj.vault)
+    for path in created:
+        click.echo(f"created   {path}")
+    if not created:
+        click.echo(f"{root} is a vault already (nothing changed)")
+    else:
+        click.echo(f"next: vaulttool --vault {root} reindex   (settings: {root}/.vaulttool/config.toml)")
+
+
+@cli.command()
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 @click.option("--diff", is_flag=True, help="Show a unified diff of each change; write nothing.")
+@SUMMARY_FORMAT
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.pass_context
-def normalise(ctx, dry_run, diff, paths):
+def normalise(ctx, dry_run, diff, fmt, paths):
     """Normalise the clips at PATHS (files or folders inside the vault)."""
     from vaulttool.usecases.reindex import normalise_paths
 
-    with _open_writer(ctx.obj, "normalise") as session:
-        rels = [session.vault.rel(p) if p not in (".", "") else "." for p in paths]
-        rels = ["" if r == "." else r for r in rels]
-        summary = normalise_paths(session, _reporter(ctx.obj, per_file=True), rels, dry_run=dry_run, diff=diff)
-    _finish(summary, ctx)
+    with _open_writer(ctx.obj, "normalise", dry_run=dry_run or diff) as session:
+        rels = [session.vault.rel(p) for p in paths]
+        summary = normalise_paths(session, _reporter(ctx.obj, per_file=True, fmt=fmt), rels, dry_run=dry_run,
+                                  diff=diff)
+    _finish(summary, ctx, fmt)
 
 
 @cli.command()
@@ -139,15 +244,16 @@ def normalise(ctx, dry_run, diff, paths):
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0,
               help="Worker processes for tokenising large runs (0: one per core, at most 4).")
+@SUMMARY_FORMAT
 @click.pass_context
-def reindex(ctx, full, dry_run, jobs):
+def reindex(ctx, full, dry_run, jobs, fmt):
     """Normalise new clips, update the index and rebuild the pages."""
     from vaulttool.usecases.reindex import jobs_default, reindex as run
 
-    with _open_writer(ctx.obj, "reindex") as session:
-        summary = run(session, _reporter(ctx.obj, per_file=dry_run), full=full, dry_run=dry_run,
-                      jobs=jobs or jobs_default())
-    _finish(summary, ctx)
+    with _open_writer(ctx.obj, "reindex", dry_run=dry_run) as session:
+        summary = run(session, _reporter(ctx.obj, per_file=dry_run, fmt=fmt), full=full,
+                      dry_run=dry_run, jobs=jobs or jobs_default())
+    _finish(summary, ctx, fmt)
 
 
 @cli.command()
@@ -163,6 +269,7 @@ def reindex(ctx, full, dry_run, jobs):
 def query(obj, tags, site, since, until, sort, limit, fmt):
     """Find notes by tag."""
     from vaulttool import output
+    from vaulttool.usecases.reads import count
     from vaulttool.usecases.reads import query as run
     from vaulttool.usecases.session import open_reader
 
@@ -170,6 +277,9 @@ def query(obj, tags, site, since, until, sort, limit, fmt):
         fields = {"paths": ["path"], "table": ["path", "title", "tags", "created"]}.get(fmt)  # None: all
         notes = run(session.store, list(tags), site=site, since=since, until=until, sort=sort, limit=limit,
                     fields=fields)
+        total = len(notes)
+        if fmt == "table" and limit is not None and len(notes) == limit:
+            total = count(session.store, list(tags), site=site, since=since, until=until)
     if fmt == "json":
         click.echo(output.json_doc(notes))
     elif fmt == "jsonl":
@@ -182,21 +292,27 @@ def query(obj, tags, site, since, until, sort, limit, fmt):
         rows = [((n["created"] or "")[:10], n["title"], ", ".join(n["tags"]), n["path"]) for n in notes]
         if rows:
             click.echo(output.table(["created", "title", "tags", "path"], rows, max_col=40))
-        click.echo(f"{len(notes)} note{'s' if len(notes) != 1 else ''}", err=True)
+        shown = f"{len(notes)} of {total}" if total != len(notes) else f"{total}"
+        click.echo(f"{shown} note{'s' if total != 1 else ''}", err=True)
 
 
 @cli.command()
 @click.option("--sort", type=click.Choice(["count", "name"]), default="count", show_default=True)
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Only tags on at least this many notes.")
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many tags.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
-def tags(obj, sort, fmt):
+def tags(obj, sort, min_count, limit, fmt):
     """Every tag with its note count."""
     from vaulttool import output
     from vaulttool.usecases.reads import tag_counts
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        counts = tag_counts(session.store, sort)
+        counts = [(t, n) for t, n in tag_counts(session.store, sort) if n >= min_count]
+    if limit is not None:
+        counts = counts[:limit]
     if fmt == "json":
         click.echo(output.json_doc([{"tag": t, "count": n} for t, n in counts]))
     elif counts:
@@ -215,12 +331,14 @@ def backlinks(obj, note, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        path = find_note(session.store, note)
+        path = find_note(session.store, session.vault.note_arg(note))
         links = run(session.store, path)
     if fmt == "json":
         click.echo(output.json_doc({"note": path, "backlinks": links}))
     elif links:
         click.echo(output.table(["path", "line", "context"], [(b["path"], b["line"], b["context"]) for b in links]))
+    else:
+        click.echo(f"no note links to {path}", err=True)
 
 
 @cli.command()
@@ -235,7 +353,7 @@ def show(obj, note, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        info = run(session.store, find_note(session.store, note))
+        info = run(session.store, find_note(session.store, session.vault.note_arg(note)))
     if fmt == "json":
         click.echo(output.json_doc(info))
         return
@@ -309,7 +427,7 @@ def related(obj, note, limit, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        notes = run(session.store, find_note(session.store, note), limit=limit)
+        notes = run(session.store, find_note(session.store, session.vault.note_arg(note)), limit=limit)
     if fmt == "json":
         click.echo(output.json_doc(notes))
     elif notes:
@@ -319,20 +437,20 @@ def related(obj, note, limit, fmt):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@SUMMARY_FORMAT
 @click.pass_context
-def retag(ctx, paths, dry_run):
+def retag(ctx, paths, dry_run, fmt):
     """Derive the tags of normalised clips again (all of them, or those at PATHS).
 
     Tags you added stay; tags you removed are not added back."""
     from vaulttool.usecases.retag import retag as run
 
-    with _open_writer(ctx.obj, "retag") as session:
-        rels = [("" if p in (".", "") else session.vault.rel(p)) for p in paths] or None
-        summary = run(session, _reporter(ctx.obj, per_file=True), rels, dry_run=dry_run)
-    click.echo(f"retagged {summary.normalised} of {summary.scanned} clips, failed {len(summary.failed)},"
-               f" {summary.seconds:.2f} s")
-    if summary.failed:
-        ctx.exit(1)
+    with _open_writer(ctx.obj, "retag", dry_run=dry_run) as session:
+        rels = [session.vault.rel(p) for p in paths] or None
+        summary = run(session, _reporter(ctx.obj, per_file=True, fmt=fmt), rels, dry_run=dry_run)
+    verb = "would retag" if dry_run else "retagged"
+    _finish(summary, ctx, fmt, f"{verb} {summary.normalised} of {summary.scanned} clips, failed "
+                               f"{len(summary.failed)}, {summary.seconds:.2f} s")
 
 
 @cli.command()
@@ -342,15 +460,17 @@ def retag(ctx, paths, dry_run):
               help="Seconds a changed file must be quiet before it is read (default: [watch] settle).")
 @click.option("-v", "--verbose", count=True, help="Say more: runs and rescans (-vv: every file event).")
 @click.option("-q", "--quiet", count=True, help="Only errors and warnings.")
+@click.option("--log-format", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="jsonl: one JSON object a line (time, action, path, detail), for log collectors.")
 @click.pass_context
-def watch(ctx, polling, settle, verbose, quiet):
+def watch(ctx, polling, settle, verbose, quiet, log_format):
     """Catch up, then normalise, index and update pages as clips arrive (Ctrl-C to stop).
 
     One log line per action goes to stderr. Run it on one device only (see the README)."""
     from vaulttool.watch.watcher import run_watch
 
     verbosity = ctx.obj.verbosity + verbose - quiet
-    ctx.exit(run_watch(ctx.obj.vault, polling=polling, settle=settle, verbosity=verbosity))
+    ctx.exit(run_watch(ctx.obj.vault, polling=polling, settle=settle, verbosity=verbosity, log_format=log_format))
 
 
 def main() -> None:

@@ -9,6 +9,18 @@ class UsageError(VaultToolError):
     """The user asked for something that cannot be done (exit code 2)."""
 
 
+class SettingsError(UsageError):
+    """The vault's settings cannot be used (exit code 2): one line per problem, each naming the file
+    and the key."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+    def __reduce__(self):
+        return (self.__class__, (self.problems,))
+
+
 class NoteError(VaultToolError):
     """One note could not be processed; the run goes on (exit code 1 at the end)."""
 

@@ -110,9 +110,37 @@ class Store:
         store._root = vault_root
         return store
 
+    @classmethod
+    def scratch(cls, state_dir: Path, vault_root: Path) -> "Store":
+        """A copy of the index in memory (a new, empty one when there is none or it cannot be used):
+        what a dry run works on, so that it writes nothing and needs no lock."""
+        path = state_dir / "index.db"
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        if path.is_file():
+            try:
+                src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+                try:
+                    src.backup(mem)
+                finally:
+                    src.close()
+            except sqlite3.Error:
+                mem.close()
+                mem = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            conn = cls._prepare(mem, vault_root, in_memory=True)
+        except (sqlite3.DatabaseError, IndexUnusable):
+            conn = cls._prepare(sqlite3.connect(":memory:", isolation_level=None), vault_root, in_memory=True)
+        store = cls(conn, path)
+        store._root = vault_root
+        return store
+
+    @classmethod
+    def _connect(cls, path: Path, vault_root: Path) -> sqlite3.Connection:
+        return cls._prepare(sqlite3.connect(path, isolation_level=None, timeout=30), vault_root)
+
     @staticmethod
-    def _connect(path: Path, vault_root: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    def _prepare(conn: sqlite3.Connection, vault_root: Path, *, in_memory: bool = False) -> sqlite3.Connection:
+        """Set up a connection to an index (migrating it to this schema); closes it on failure."""
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
@@ -120,7 +148,7 @@ class Store:
             conn.execute("PRAGMA cache_size=-8192")  # 8 MiB
             # sorts larger than the page cache go to a temp file, not to memory: building the index on
             # terms after a bulk run sorts millions of rows (400 MB in memory at 50k notes, 34 MB this way)
-            conn.execute("PRAGMA temp_store=FILE")
+            conn.execute(f"PRAGMA temp_store={'MEMORY' if in_memory else 'FILE'}")
             conn.execute("PRAGMA foreign_keys=ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

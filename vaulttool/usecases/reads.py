@@ -38,11 +38,9 @@ def _tags(joined: str | None) -> list[str]:
     return joined.split("\x1f") if joined else []
 
 
-def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
-          until: str | None = None, sort: str = "-created", limit: int | None = None,
-          fields: Iterable[str] | None = None) -> list[dict]:
-    """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
-    default all of: path, title, tags, created, source, site, description)."""
+def _query_where(tag_exprs: list[str], site: str | None, since: str | None,
+                 until: str | None) -> tuple[list[str], list]:
+    """The WHERE terms (and their parameters) of a query over ``notes n``."""
     from vaulttool.core.query.tagexpr import combine_and, to_sql
 
     where, params = ["n.kind != 'page'"], []
@@ -61,6 +59,22 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
             bound = value if op == ">=" else value + "\uffff"
             where.append(f"n.created {op} ?")
             params.append(bound)
+    return where, params
+
+
+def count(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
+          until: str | None = None) -> int:
+    """How many notes :func:`query` would list without a limit."""
+    where, params = _query_where(tag_exprs, site, since, until)
+    return store.conn.execute(f"SELECT count(*) FROM notes n WHERE {' AND '.join(where)}", params).fetchone()[0]
+
+
+def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
+          until: str | None = None, sort: str = "-created", limit: int | None = None,
+          fields: Iterable[str] | None = None) -> list[dict]:
+    """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
+    default all of: path, title, tags, created, source, site, description)."""
+    where, params = _query_where(tag_exprs, site, since, until)
     desc = sort.startswith("-")
     key = sort.lstrip("-+")
     if key not in _SORTS:
@@ -137,7 +151,8 @@ def find_note(store: Store, name: str) -> str:
 
         options = ", ".join(sorted(store.paths_by_name_key(name_key(name))))
         raise UsageError(f"{name!r} names more than one note ({options}): give the path")
-    raise UsageError(f"no such note: {name}")
+    raise UsageError(f"no such note: {name} (neither a file of the current folder nor a path or a name "
+                     "the index knows)")
 
 
 def backlinks(store: Store, path: str) -> list[dict]:

@@ -68,6 +68,7 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         for fixed in run.originals.recover():
             reporter.event("info", fixed, "finished a rename left half done by an interrupted run")
     walk = vault.walk()
+    _check_pages_folder(session, walk.pages)
     if not dry_run:
         for tmp in vault.remove_stale_temps(walk):
             reporter.event("info", tmp, "removed a temp file left by an interrupted run")
@@ -124,6 +125,36 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         store.rollback()
         raise
     return run.summary.done()
+
+
+def _check_pages_folder(session: Session, pages) -> None:
+    """Refuse a ``pages_folder`` set to a folder that holds the user's own notes and no page of
+    vaulttool's: those notes would silently leave the index. A note the user keeps beside generated
+    pages (or in the default folder before its first run) is only warned of, by the page build."""
+    from vaulttool.config import BY_KEY
+    from vaulttool.errors import SettingsError
+    from vaulttool.pages.text import has_marker
+
+    if session.vault.config.pages_folder == BY_KEY["pages_folder"].default or not pages:
+        return
+    known = {p for (p,) in session.store.conn.execute("SELECT path FROM pages")}
+    if any(p in known for p in pages):
+        return
+    own = []
+    for rel in sorted(pages):
+        try:
+            data = session.vault.read(rel)[0]
+        except NoteError:
+            data = b""
+        if has_marker(data):
+            return
+        own.append(rel)
+    cfg = session.vault.config
+    where = cfg.source or "the settings"
+    raise SettingsError([
+        f"{where}: pages_folder = \"{cfg.pages_folder}\" holds {len(own)} note{'s' if len(own) != 1 else ''} "
+        f"vaulttool did not generate (e.g. {own[0]}): they would leave the index; give the generated pages "
+        "a folder of their own"])
 
 
 def normalise_paths(session: Session, reporter: Reporter, rels: list[str], *, dry_run: bool = False,

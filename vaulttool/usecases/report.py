@@ -23,15 +23,30 @@ class Summary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
+    dry_run: bool = False  # nothing was written: the counts say what a real run would do
 
     def done(self) -> "Summary":
         self.seconds = time.monotonic() - self.started
         return self
 
     def line(self) -> str:
+        if self.dry_run:
+            return (f"dry run, nothing written: scanned {self.scanned}, would normalise {self.normalised}, "
+                    f"would index {self.indexed}, would remove {self.removed}, failed {len(self.failed)}, "
+                    f"{self.seconds:.2f} s")
         return (f"scanned {self.scanned}, normalised {self.normalised}, indexed {self.indexed}, "
                 f"removed {self.removed}, failed {len(self.failed)}, pages {self.pages_written} written"
                 f"{f' {self.pages_removed} removed' if self.pages_removed else ''}, {self.seconds:.2f} s")
+
+    def as_dict(self) -> dict:
+        """The summary for ``--format json``."""
+        out = {"dry_run": self.dry_run, "scanned": self.scanned, "normalised": self.normalised,
+               "indexed": self.indexed, "removed": self.removed, "skipped": self.skipped,
+               "restored": self.restored, "pages_written": self.pages_written,
+               "pages_removed": self.pages_removed,
+               "failed": [{"path": p, "reason": r} for p, r in self.failed],
+               "seconds": round(self.seconds, 3)}
+        return out
 
 
 class Reporter:

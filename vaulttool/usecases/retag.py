@@ -41,7 +41,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
 
         missing = [r for r in rels if not under(r)]
         clips = sorted({c for r in rels for c in under(r)})
-    summary = Summary(scanned=len(clips))
+    summary = Summary(scanned=len(clips), dry_run=dry_run)
     for rel in missing:
         summary.failed.append((rel, "not a normalised clip (no auto_tags property)"))
         reporter.event("failed", rel, "not a normalised clip (no auto_tags property)")
@@ -52,7 +52,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
     changes = indexing.Changes()
     store.begin()
     try:
-        for rel in clips:
+        for rel in reporter.progress(clips, len(clips), "retagging"):
             try:
                 loaded = load(vault, rel)
             except NoteError as err:
@@ -78,7 +78,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
             summary.normalised += 1
             detail = f"tags: {', '.join(tags)}"
             if dry_run:
-                reporter.event("retagged", rel, "would be " + detail)
+                reporter.event("would retag", rel, detail)
                 continue
             try:
                 block = edit_block(sp.block, {"tags": tags, AUTO_TAGS: auto}, newline=loaded.decoded.newline)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from vaulttool.errors import NoteError
@@ -58,7 +58,7 @@ class Run:
         self.normalise = normalise
         self.jobs = jobs
         self.vault.recheck_folders()
-        self.summary = Summary()
+        self.summary = Summary(dry_run=dry_run)
         self.changes = indexing.Changes(full=full)
         self.originals = Originals(self.vault)
         self.tagger = CachedTagger(self.store, self.vault.config.tag_config(self.vault.state))
@@ -170,10 +170,11 @@ class Run:
             ctx.count_topics(item.topics)
             ctx.add_pending(item.url_key, item.terms, item.rel)
         self.pending.sort(key=lambda p: (p.created, p.rel))
-        for start in range(0, len(self.pending), BATCH):
-            if self.stop():
+        pending = self.reporter.progress(self.pending, len(self.pending), "normalising")
+        while not self.stop():
+            batch = list(islice(pending, BATCH))
+            if not batch:
                 break
-            batch = self.pending[start : start + BATCH]
             self._batch(batch, ctx)
             for item in batch:  # finished: its text, draft and result need not stay in memory
                 item.loaded = item.draft = None
@@ -208,7 +209,7 @@ class Run:
                 if self.dry_run or self.diff:
                     if self.diff:
                         self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
-                    self.reporter.event("normalised", loaded.rel, _detail(draft, target, dry=True))
+                    self.reporter.event("would normalise", loaded.rel, _detail(draft, target))
                     self.summary.normalised += 1
                     continue
                 one = stage_result(self.vault, self.originals, loaded, draft)
@@ -317,11 +318,11 @@ def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
     return "".join(difflib.unified_diff(before, after, f"a/{loaded.rel}", f"b/{target}"))
 
 
-def _detail(draft: core.Draft, target: str, dry: bool = False) -> str:
-    parts = [f"{draft.format}"]
+def _detail(draft: core.Draft, target: str) -> str:
+    parts = [f"{draft.format} clip"]
     if target != draft.path:
         parts.append(f"-> {target}")
     if draft.tags:
         parts.append("tags: " + ", ".join(draft.tags))
     parts.extend(draft.messages)
-    return ("would be " if dry else "") + "; ".join(parts)
+    return "; ".join(parts)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from vaulttool import config as configmod
 from vaulttool.index.store import Store, is_damage, mark_damaged
-from vaulttool.vault.files import Vault, find_vault
+from vaulttool.errors import UsageError
+from vaulttool.vault.files import Vault, find_vault, is_marked
 from vaulttool.vault.lock import VaultLock
 
 __all__ = ["Session", "open_session", "open_reader", "index_error_message"]
@@ -27,6 +28,7 @@ class Session:
     store: Store
     lock: VaultLock | None = None
     note: str = ""  # anything worth telling the user about how the session opened
+    dry_run: bool = False  # the index is a copy in memory: nothing reaches the vault
 
     def body_of(self, rel: str) -> str | None:
         """The body of a note (front matter left out), or None when it cannot be read now."""
@@ -53,18 +55,27 @@ class Session:
 
     def __exit__(self, exc_type, exc, tb):
         self.close()
-        if self.lock is None and isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
+        if self.lock is None and not self.dry_run and isinstance(exc, sqlite3.DatabaseError) and is_damage(exc):
             mark_damaged(self.vault.state, str(exc))  # a reader cannot repair it: the next writer will
 
 
-def _vault(vault_dir: str | Path | None) -> Vault:
+def _vault(vault_dir: str | Path | None, *, writer: bool = False) -> Vault:
     root = find_vault(str(vault_dir) if vault_dir else None)
+    if writer and not vault_dir and not is_marked(root):
+        raise UsageError(f"{root} is not a vault (no .obsidian/ or .vaulttool/ in it or above it): run "
+                         "`vaulttool init` to make it one, or name the vault with --vault DIR")
     return Vault(root, configmod.load(root))
 
 
-def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.0) -> Session:
-    """A writer's session: takes the vault lock (raises LockError if another process holds it)."""
-    vault = _vault(vault_dir)
+def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.0,
+                 dry_run: bool = False) -> Session:
+    """A writer's session: takes the vault lock (raises LockError if another process holds it).
+
+    A dry run takes no lock and works on a copy of the index in memory (a new one when there is
+    none): it writes nothing in the vault, so it can run while ``watch`` holds the vault."""
+    vault = _vault(vault_dir, writer=True)
+    if dry_run:
+        return Session(vault, Store.scratch(vault.state, vault.root), dry_run=True)
     lock = VaultLock(vault.state, command, vault.config.watch.lock_stale_seconds)
     notes = []
     took_over = lock.acquire(wait=wait)
@@ -82,11 +93,32 @@ def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.
 
 def open_reader(vault_dir: str | Path | None) -> Session:
     """A reader's session: no lock, the index opened read-only (it must exist)."""
-    from vaulttool.errors import UsageError
-
     vault = _vault(vault_dir)
     try:
         store = Store.open(vault.state, vault.root, readonly=True)
     except FileNotFoundError:
+        if not vault_dir and not is_marked(vault.root):
+            raise UsageError(f"{vault.root} is not a vault (no .obsidian/ or .vaulttool/ in it or above it): "
+                             "run `vaulttool init` to make it one, or name the vault with --vault DIR") from None
         raise UsageError(f"no index in {vault.root}: run `vaulttool reindex` first") from None
     return Session(vault, store)
+
+
+def init_vault(folder: str | Path | None) -> tuple[Path, list[str]]:
+    """Make ``folder`` (default: the current folder) a vault: ``.vaulttool/`` with a commented
+    ``config.toml``. Returns the root and what was created (nothing when it already was one)."""
+    root = Path(folder or ".").expanduser()
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {root}")
+    root = root.resolve()
+    state = root / configmod.STATE_DIR
+    created = []
+    if not state.is_dir():
+        state.mkdir()
+        created.append(f"{state}/")
+    cfg = configmod.config_path(root)
+    if not cfg.exists():
+        vault = Vault(root, configmod.Config())
+        vault.write_new(vault.rel(cfg), configmod.commented_config().encode("utf-8"))
+        created.append(str(cfg))
+    return root, created

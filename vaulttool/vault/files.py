@@ -21,7 +21,7 @@ from vaulttool.vault.noreplace import exchange, rename_noreplace
 from vaulttool.vault.walk import ALWAYS_IGNORED, TMP_SUFFIX, UNSTATED, FileStat, Walk, walk
 from vaulttool.vault.writers import open_for_writing
 
-__all__ = ["Vault", "find_vault", "Walk", "FileStat", "UNSTATED", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
+__all__ = ["Vault", "find_vault", "is_marked", "Walk", "FileStat", "UNSTATED", "ChangedUnderUs", "digest", "TMP_SUFFIX"]
 
 
 class ChangedUnderUs(NoteError):
@@ -30,6 +30,11 @@ class ChangedUnderUs(NoteError):
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def is_marked(folder: Path) -> bool:
+    """Whether ``folder`` says it is a vault: it holds ``.obsidian/`` (Obsidian's) or ``.vaulttool/``."""
+    return (folder / ".obsidian").is_dir() or (folder / STATE_DIR).is_dir()
 
 
 def find_vault(explicit: str | None, start: Path | None = None) -> Path:
@@ -42,7 +47,7 @@ def find_vault(explicit: str | None, start: Path | None = None) -> Path:
         return root.resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / ".obsidian").is_dir() or (folder / STATE_DIR).is_dir():
+        if is_marked(folder):
             return folder
     return here
 
@@ -79,16 +84,50 @@ class Vault:
             raise UsageError(f"{rel}: its folder leads outside the vault (symlink?)")
         return path
 
-    def rel(self, path: Path | str) -> str:
-        """The vault-relative, ``/``-separated form of a path given on the command line."""
-        p = Path(path)
-        p = p if p.is_absolute() else Path.cwd() / p
-        real_parent = Path(os.path.realpath(p.parent))
+    def _inside_rel(self, p: Path) -> str | None:
+        """The vault-relative form of an absolute path, or None when it lies outside the vault."""
+        real = Path(os.path.realpath(p.parent)) / p.name
         try:
-            rel = (real_parent / p.name).relative_to(self.root)
+            rel = real.relative_to(self.root).as_posix()
         except ValueError:
-            raise UsageError(f"{path}: not inside the vault {self.root}") from None
-        return rel.as_posix()
+            return None
+        return "" if rel == "." else rel
+
+    def rel(self, path: Path | str) -> str:
+        """The vault-relative, ``/``-separated form of a path given on the command line. One rule for
+        every command: relative to the current folder when that file exists there (inside the vault),
+        else relative to the vault; when neither holds, the message names both."""
+        p = Path(path).expanduser()
+        if p.is_absolute():
+            rel = self._inside_rel(p)
+            if rel is None:
+                raise UsageError(f"{path}: not inside the vault {self.root}")
+            return rel
+        here = Path.cwd() / p
+        here_rel = self._inside_rel(here) if os.path.lexists(here) else None
+        if here_rel is not None:
+            return here_rel
+        there = self.root / p
+        if os.path.lexists(there):
+            rel = self._inside_rel(there)
+            if rel is None:
+                raise UsageError(f"{path}: its folder leads outside the vault {self.root} (symlink?)")
+            return rel
+        if os.path.lexists(here):
+            raise UsageError(f"{path}: not inside the vault {self.root}")
+        raise UsageError(f"{path}: no such file or folder, neither in the current folder ({Path.cwd()}) "
+                         f"nor in the vault ({self.root})")
+
+    def note_arg(self, arg: str) -> str:
+        """A NOTE given on the command line, as the index names it: a file of the current folder
+        becomes its vault path; anything else (a vault path, a name as in a wikilink) is kept."""
+        p = Path(arg).expanduser()
+        here = p if p.is_absolute() else Path.cwd() / p
+        if here.is_file():
+            rel = self._inside_rel(here)
+            if rel:
+                return rel
+        return arg
 
     def ignored(self, rel: str) -> bool:
         parts = rel.split("/")

@@ -8,6 +8,7 @@ the index, and turns the run's events into one log line per action.
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import sys
@@ -26,9 +27,10 @@ _ACTIONS = {"normalised", "renamed", "indexed", "removed", "skipped", "restored"
 class WatchLog:
     """One line per action to a callable or a logger, filtered by verbosity (-q < 0 < -v < -vv)."""
 
-    def __init__(self, log, verbosity: int):
+    def __init__(self, log, verbosity: int, fmt: str = "text"):
         self.log = log
         self.verbosity = verbosity
+        self.fmt = fmt  # "text", or "jsonl": one JSON object a line (time, action, path, detail)
 
     def __call__(self, action: str, path: str = "", detail: str = "", *, level: int = 0) -> None:
         if action in _ERRORS:
@@ -37,15 +39,20 @@ class WatchLog:
             level = min(level, 0)
         if level > self.verbosity or (self.verbosity < 0 and level >= 0):
             return
-        text = action if not path else f"{action} {path}"
-        if detail:
-            text += f": {detail}"
+        if self.fmt == "jsonl":
+            text = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "action": action, "path": path,
+                               "detail": detail}, ensure_ascii=False)
+        else:
+            text = action if not path else f"{action} {path}"
+            if detail:
+                text += f": {detail}"
         if isinstance(self.log, logging.Logger):
             self.log.log(logging.WARNING if level < 0 else logging.INFO if level == 0 else logging.DEBUG, text)
         elif self.log is not None:
             self.log(text)
         else:
-            print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+            print(text if self.fmt == "jsonl" else f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr,
+                  flush=True)
 
 
 def handler_class():

@@ -90,18 +90,19 @@ def _refresh_lock(watcher: Watcher, done: threading.Event, every: float) -> None
 
 
 def run_watch(vault_dir, *, polling: bool = False, settle: float | None = None, log=None, verbosity: int = 0,
-              stop_event: threading.Event | None = None, ready=None) -> int:
+              stop_event: threading.Event | None = None, ready=None, log_format: str = "text") -> int:
     """Watch the vault until stopped; returns the exit code (0 after Ctrl-C/SIGTERM or ``stop_event``).
 
     ``log``: a callable taking one line, or a :class:`logging.Logger` (default: stderr with the time).
     ``settle``: seconds a file must be quiet before it is read (default ``[watch] settle``).
     ``verbosity``: -1 errors and warnings only, 0 one line per action, 1 also runs and rescans, 2 events.
+    ``log_format``: ``"text"`` (a time and a line) or ``"jsonl"`` (one JSON object a line).
     ``ready``: an Event set (or a callable called) once the catch-up run is done and watching has begun.
     Raises LockError when another process holds the vault, UsageError for a bad vault folder.
     """
     from vaulttool.usecases.session import open_session
 
-    out = WatchLog(log, verbosity)
+    out = WatchLog(log, verbosity, log_format)
     stop_event = stop_event or threading.Event()
     session = open_session(vault_dir, "watch")
     done = threading.Event()
@@ -203,7 +204,10 @@ def _install_signals(stop_event: threading.Event, out: WatchLog) -> Callable[[],
         if stop_event.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop_event.set()
-        out("info", "", "stopping after the note in hand (Ctrl-C again to abort)")
+        if signum == signal.SIGINT:
+            out("info", "", "stopping after the note in hand (Ctrl-C again to abort)")
+        else:
+            out("info", "", f"{signal.Signals(signum).name} received: stopping after the note in hand")
 
     for sig in saved:
         signal.signal(sig, on_signal)
