@@ -16,7 +16,7 @@ from vaulttool.index.store import Store
 __all__ = ["query", "tag_counts", "backlinks", "find_note", "show", "search", "related"]
 
 _SORTS = {"created": "coalesce(n.created, '')", "title": "n.title COLLATE NOCASE", "path": "n.path"}
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}([T ][0-9:.+\-Z]+)?)?)?$")
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])([T ][0-9:.+\-Z]+)?)?)?$")
 
 
 def _note_dict(row: sqlite3.Row, tags: list[str]) -> dict:
