@@ -550,3 +550,39 @@ def test_queue_overflow_triggers_a_rescan_that_finds_everything(tmp_path, proc):
     assert len(index_files(vault)) == limit // 2 + 1000
     p.p.send_signal(signal.SIGTERM)
     assert p.finish(30) == 0
+
+
+def test_commands_beside_a_running_watcher(tmp_path, proc):
+    """While watch holds the vault: readers and dry runs work, a plain reindex is refused, and restore
+    asks the watcher for a turn through the lock (the watcher gives the vault and takes it back)."""
+    vault = make_vault(tmp_path)
+    (vault / "clip.md").write_bytes(clip_bytes("wt-turn", 3))
+    raw = (vault / "clip.md").read_bytes()
+    w = proc(vault, "-v")
+    wait_for(lambda: w.has("watching "), timeout=30, what=f"the watcher to start: {w.text()}")
+    clip = wait_for(lambda: normalised_clip(vault, "wt-turn"), timeout=30, what="the clip normalised", log=w)
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "vaulttool", "--vault", str(vault), *args],
+                              capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+
+    assert cli("query", "--tag", "*").returncode == 0
+    assert cli("show", clip.name).returncode == 0
+    dry = cli("reindex", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("dry run, nothing written: "), dry.stdout + dry.stderr
+    refused = cli("reindex")
+    assert refused.returncode == 1 and "in use by `vaulttool watch`" in refused.stderr
+    restored = cli("restore", str(clip))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "restored 1 of 1, failed 0" in restored.stdout, restored.stdout
+    assert w.has("giving the vault to `vaulttool restore`") and w.p.poll() is None
+    wait_for(lambda: w.has("took the vault back"), timeout=30, what="the watcher to take the vault back", log=w)
+    back = [p for p in vault.glob("*.md") if p.read_bytes() == raw]
+    assert len(back) == 1  # the raw clip is back, and the watcher leaves it as it is
+    time.sleep(2 * SETTLE + 1)
+    assert back[0].read_bytes() == raw
+    assert not (vault / ".vaulttool" / "lock.wanted").exists()
+    w.p.send_signal(signal.SIGTERM)
+    assert w.finish(30) == 0

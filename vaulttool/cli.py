@@ -196,10 +196,10 @@ def _finish(summary, ctx, fmt: str = "text", line: str | None = None) -> None:
         ctx.exit(1)
 
 
-def _open_writer(obj: Obj, command: str, *, dry_run: bool = False):
+def _open_writer(obj: Obj, command: str, *, dry_run: bool = False, ask_watch: bool = False):
     from vaulttool.usecases.session import open_session
 
-    session = open_session(obj.vault, command, dry_run=dry_run)
+    session = open_session(obj.vault, command, dry_run=dry_run, ask_watch=ask_watch)
     if session.note:
         click.echo(f"note: {session.note}", err=True)
     return session
@@ -381,7 +381,7 @@ def restore(ctx, paths, force):
     """Put back the original bytes of clips vaulttool rewrote (also after a rename)."""
     from vaulttool.usecases.restore import restore as run
 
-    with _open_writer(ctx.obj, "restore") as session:
+    with _open_writer(ctx.obj, "restore", ask_watch=True) as session:
         rels = [session.vault.rel(p) for p in paths]
         summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
     click.echo(f"restored {summary.restored} of {summary.scanned}, failed {len(summary.failed)}")

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaulttool import config as configmod
+from vaulttool.config import host_id
+from vaulttool.errors import LockError, UsageError
 from vaulttool.index.store import Store, is_damage, mark_damaged
-from vaulttool.errors import UsageError
 from vaulttool.vault.files import Vault, find_vault, is_marked
-from vaulttool.vault.lock import VaultLock
+from vaulttool.vault.lock import TURN_WAIT, VaultLock
 
 __all__ = ["Session", "open_session", "open_reader", "index_error_message"]
 
@@ -49,6 +50,7 @@ class Session:
         finally:
             if self.lock is not None:
                 self.lock.release()
+                self.lock.withdraw()  # a watcher that gave this command a turn takes the vault back
 
     def __enter__(self):
         return self
@@ -67,9 +69,28 @@ def _vault(vault_dir: str | Path | None, *, writer: bool = False) -> Vault:
     return Vault(root, configmod.load(root))
 
 
+def _acquire(lock: VaultLock, wait: float, ask_watch: bool) -> str | None:
+    """Take the lock; a short command (``ask_watch``) finding ``watch`` in the vault on this host asks
+    it for a turn and waits up to ``TURN_WAIT`` seconds for it."""
+    try:
+        return lock.acquire(wait=wait)
+    except LockError:
+        h = lock.holder()
+        if not (ask_watch and h is not None and h.command == "watch" and h.host == host_id()):
+            raise
+    lock.ask_turn()
+    try:
+        return lock.acquire(wait=TURN_WAIT)
+    except LockError:
+        lock.withdraw()
+        raise LockError(f"the vault is in use by {h.describe()}, which did not give way within "
+                        f"{TURN_WAIT:g} s; try again, or stop it") from None
+
+
 def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.0,
-                 dry_run: bool = False) -> Session:
+                 dry_run: bool = False, ask_watch: bool = False) -> Session:
     """A writer's session: takes the vault lock (raises LockError if another process holds it).
+    ``ask_watch``: when ``watch`` holds the vault, ask it for a turn instead of giving up.
 
     A dry run takes no lock and works on a copy of the index in memory (a new one when there is
     none): it writes nothing in the vault, so it can run while ``watch`` holds the vault."""
@@ -78,7 +99,7 @@ def open_session(vault_dir: str | Path | None, command: str, *, wait: float = 0.
         return Session(vault, Store.scratch(vault.state, vault.root), dry_run=True)
     lock = VaultLock(vault.state, command, vault.config.watch.lock_stale_seconds)
     notes = []
-    took_over = lock.acquire(wait=wait)
+    took_over = _acquire(lock, wait, ask_watch)
     if took_over:
         notes.append(took_over)
     try:

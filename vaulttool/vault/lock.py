@@ -25,7 +25,10 @@ from pathlib import Path
 from vaulttool.config import host_id
 from vaulttool.errors import LockError
 
-__all__ = ["VaultLock", "Holder"]
+__all__ = ["VaultLock", "Holder", "TURN_WAIT"]
+
+# How long a command that asked ``watch`` for a turn waits for it (and how long a request counts).
+TURN_WAIT = 30.0
 
 
 @dataclass
@@ -59,6 +62,7 @@ class VaultLock:
         self._live_fh = None
         self.command = command
         self.stale_after = stale_after
+        self.wanted_path = state_dir / "lock.wanted"
         self.held = False
         self.started = time.time()
 
@@ -166,6 +170,39 @@ class VaultLock:
                     self.path.unlink()
             self._drop_liveness()
         self.held = False
+
+    # -- taking turns with a watcher ---------------------------------------------------------------
+    # A short command (``restore``) finding ``watch`` in the vault on this host asks for a turn: it
+    # writes ``lock.wanted`` naming itself and waits for the lock. The watcher looks for a request
+    # between two runs, releases the lock, waits until the request is gone (or its process ended) and
+    # takes the lock back. Both sides go through the lock; neither writes while the other holds it.
+    def ask_turn(self) -> None:
+        body = {"host": host_id(), "pid": os.getpid(), "command": self.command, "asked": time.time()}
+        tmp = self.wanted_path.with_name(f".wanted.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        os.replace(tmp, self.wanted_path)
+
+    def withdraw(self) -> None:
+        """Take back this process's request for a turn (if it is still there)."""
+        h = self._request()
+        if h is not None and h.host == host_id() and h.pid == os.getpid():
+            with contextlib.suppress(FileNotFoundError):
+                self.wanted_path.unlink()
+
+    def _request(self) -> Holder | None:
+        try:
+            raw = json.loads(self.wanted_path.read_text(encoding="utf-8"))
+            asked = float(raw.get("asked", 0))
+            return Holder(str(raw["host"]), int(raw["pid"]), str(raw.get("command", "?")), asked, asked)
+        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError):
+            return None
+
+    def turn_wanted(self) -> Holder | None:
+        """Another live process of this host that asked for a turn within ``TURN_WAIT`` seconds."""
+        h = self._request()
+        if h is None or h.host != host_id() or h.pid == os.getpid() or not _alive(h.pid):
+            return None
+        return h if time.time() - h.started <= TURN_WAIT else None
 
     def __enter__(self):
         self.acquire()

@@ -125,6 +125,9 @@ class Watcher:
             self.settler.wait(0.25)
             if self.stop_event.is_set():
                 break
+            if self.session.lock is not None and self.session.lock.turn_wanted() is not None:
+                self.give_turn()
+                continue
             self.settler.check()
             if self.rescan_every and time.monotonic() - self.last_run >= self.rescan_every:
                 self.settler.force("periodic rescan", delay=0)
@@ -132,6 +135,28 @@ class Watcher:
             batch = self.settler.take()
             if batch is not None:
                 self.process(batch)
+
+    def give_turn(self) -> None:
+        """Another command on this host asked for the vault (see VaultLock.ask_turn): release the lock,
+        wait until it is done, take the lock back and rescan what it changed."""
+        lock = self.session.lock
+        asker = lock.turn_wanted()
+        if asker is None:
+            return
+        self.log("info", "", f"giving the vault to {asker.describe()} for its turn")
+        lock.release()
+        while not self.stop_event.is_set() and lock.turn_wanted() is not None:
+            self.stop_event.wait(0.1)
+        from vaulttool.errors import LockError
+
+        try:
+            lock.acquire(wait=max(60.0, lock.stale_after))
+        except LockError as exc:
+            self.fatal = f"could not take the vault back: {exc}"
+            self.stop_event.set()
+            return
+        self.log("info", "", "took the vault back")
+        self.settler.force("another command had a turn", delay=0)
 
     def process(self, batch: Batch) -> None:
         if not batch.forced and not self._needs_run(batch.ready):
