@@ -489,6 +489,7 @@ def test_sigterm_mid_burst_exits_cleanly(tmp_path, proc):
              what=f"the first clip to be normalised: {p.text()}")
     p.p.send_signal(signal.SIGTERM)
     assert p.finish(30) == 0, p.text()
+    assert p.has("SIGTERM received: stopping after the note in hand") and not p.has("Ctrl-C again"), p.text()
     assert not list(vault.rglob("*.vaulttool-tmp")), "temp files left behind"
     assert not (vault / ".vaulttool" / "lock").exists(), "lock not released"
     assert not (vault / ".vaulttool" / "journal.jsonl").exists(), "a rename left half done"

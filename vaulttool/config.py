@@ -94,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("watch.rescan_minutes", 5, "number", "full rescan, catching events the system dropped (0: never)",
             low=0, high=1440),
     Setting("watch.lock_stale_seconds", 120, "number", "a lock not refreshed for this long may be taken over",
-            low=10, high=86400),
+            low=1, high=86400),
 )
 
 BY_KEY = {s.key: s for s in SETTINGS}
