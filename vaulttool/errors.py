@@ -39,3 +39,12 @@ class FrontMatterError(VaultToolError):
 
 class LockError(VaultToolError):
     """Another vaulttool process holds the vault."""
+
+
+class StateError(VaultToolError):
+    """vaulttool's own files in ``.vaulttool/`` cannot be used safely (a symlink planted there, a
+    file with a second name): nothing is written through them; the run stops with one line."""
+
+
+class DiskFullError(VaultToolError):
+    """No space left on the device holding the vault: the run stops, everything left as it was."""

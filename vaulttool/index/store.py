@@ -102,6 +102,9 @@ class Store:
         try:
             if mark.exists():
                 raise IndexUnusable(f"a reader found the index damaged ({_read_mark(mark)})")
+            linked = [f"{path.name}{s}" for s in ("", "-wal", "-shm", "-journal") if os.path.islink(f"{path}{s}")]
+            if linked:  # SQLite would write through it, out of the vault: the link is removed instead
+                raise IndexUnusable(f"{', '.join(linked)} in .vaulttool/ is a symlink: not followed")
             store = cls(cls._connect(path, vault_root), path)
         except (sqlite3.DatabaseError, IndexUnusable) as exc:
             reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"

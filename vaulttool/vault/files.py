@@ -17,7 +17,9 @@ from pathlib import Path
 
 from vaulttool.config import STATE_DIR, Config
 from vaulttool.errors import NoteError, UsageError
+from vaulttool.vault.keep import keep_beside as _keep_beside
 from vaulttool.vault.noreplace import exchange, rename_noreplace
+from vaulttool.vault.statefiles import StateFiles
 from vaulttool.vault.walk import ALWAYS_IGNORED, TMP_SUFFIX, UNSTATED, FileStat, Walk, walk
 from vaulttool.vault.writers import open_for_writing
 
@@ -57,6 +59,7 @@ class Vault:
         self.root = Path(os.path.realpath(root))
         self.config = config
         self.state = self.root / STATE_DIR
+        self.statefiles = StateFiles(self.root)  # the only way into .vaulttool/ (no links followed)
         self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (see recheck_folders)
 
     # -- paths -------------------------------------------------------------------------------
@@ -243,6 +246,7 @@ class Vault:
         once more, and a save that landed between the last check and the replace (a write, or a file
         renamed over the note) is swapped back in, so that no moment is left in which it could be lost."""
         path = self.abs(rel)
+        disposable = True  # tmp holds nothing but the staged bytes (or the old note, kept as an original)
         try:
             if open_for_writing(path):
                 raise ChangedUnderUs(rel, "is open for writing by another program: left for a later run")
@@ -267,12 +271,20 @@ class Vault:
                 os.replace(tmp, path)
                 return
             if self._holds(tmp, expected):
-                return  # tmp, now the old note, is removed below
-            self._swap_back(path, tmp, staged_ino)
+                return  # tmp, now the old note (its original is kept), is removed below
+            # tmp now holds a save of the user's: from here on it is never deleted, only moved
+            disposable = False
+            kept = self._swap_back(path, tmp, staged_ino, (self.statefiles, "saved"))
+            disposable = True
+            also = f"; a second save made meanwhile is kept as {kept}" if kept else ""
             raise ChangedUnderUs(rel, "was saved again at the moment it was replaced: the new version is "
-                                      "kept, and left for a later run")
+                                      f"kept, and left for a later run{also}")
         finally:
-            _unlink(tmp)
+            if disposable:
+                try:
+                    _unlink(tmp)
+                except OSError:  # (a folder made read-only meanwhile: removed by the next run)
+                    pass
 
     @staticmethod
     def _unchanged(path: Path, known: os.stat_result | None) -> bool:
@@ -301,26 +313,23 @@ class Vault:
             os.close(fd)
 
     @staticmethod
-    def _swap_back(path: Path, tmp: Path, staged_ino: int) -> None:
+    def _swap_back(path: Path, tmp: Path, staged_ino: int, spare=None) -> str:
         """Put the file an exchange displaced back at ``path``; what comes back to ``tmp`` is then the
         staged file, dropped by the caller. Should ``path`` have been replaced yet again in between,
-        what comes back is not ours: it is kept under a visible name beside the note."""
-        exchange(tmp, path)
+        what comes back is not ours: it is kept under a visible name beside the note, whose name is
+        returned ("" when nothing had to be kept). Raises NoteError, leaving ``tmp`` in place, only
+        when no name at all could be given to it."""
+        try:
+            exchange(tmp, path)
+        except OSError:
+            return _keep_beside(path, tmp, spare)  # the save is still at tmp, our bytes at path
         try:
             back = os.lstat(tmp)
         except FileNotFoundError:
-            return
+            return ""
         if back.st_ino == staged_ino:
-            return
-        keep = path.with_name(f"{path.stem} (saved while vaulttool wrote it){path.suffix}")
-        n = 2
-        while True:
-            try:
-                rename_noreplace(tmp, keep)
-                return
-            except FileExistsError:
-                keep = path.with_name(f"{path.stem} (saved while vaulttool wrote it {n}){path.suffix}")
-                n += 1
+            return ""
+        return _keep_beside(path, tmp, spare)
 
     @staticmethod
     def discard(tmp: Path) -> None:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaulttool.config import host_id
-from vaulttool.errors import LockError
+from vaulttool.errors import LockError, StateError
+from vaulttool.vault.statefiles import StateFiles
 
 __all__ = ["VaultLock", "Holder", "TURN_WAIT"]
 
@@ -56,6 +57,7 @@ def _alive(pid: int) -> bool:
 
 class VaultLock:
     def __init__(self, state_dir: Path, command: str, stale_after: float = 120.0):
+        self.files = StateFiles(state_dir.parent, state_dir.name)  # nothing followed out of the vault
         self.path = state_dir / "lock"
         self.guard = state_dir / "lock.flock"
         self.liveness = state_dir / "lock.held"
@@ -68,10 +70,10 @@ class VaultLock:
 
     def holder(self) -> Holder | None:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = json.loads(self.files.read("lock").decode("utf-8"))
             return Holder(str(raw["host"]), int(raw["pid"]), str(raw.get("command", "?")),
                           float(raw.get("started", 0)), float(raw.get("refreshed", 0)))
-        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError):
+        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError, StateError):
             return None
 
     def is_stale(self, h: Holder, now: float | None = None) -> bool:
@@ -86,7 +88,7 @@ class VaultLock:
         process holds it, None when the file system does not support flock."""
         if self._live_fh is not None:
             return True
-        fh = open(self.liveness, "a")
+        fh = os.fdopen(self.files.open("lock.held", os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a")
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -107,8 +109,7 @@ class VaultLock:
 
     @contextlib.contextmanager
     def _guarded(self):
-        self.guard.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.guard, "a") as fh:
+        with os.fdopen(self.files.open("lock.flock", os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -119,9 +120,8 @@ class VaultLock:
         now = time.time()
         body = {"host": host_id(), "pid": os.getpid(), "command": self.command,
                 "started": self.started, "refreshed": now}
-        tmp = self.path.with_name(f".lock.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body), encoding="utf-8")
-        os.replace(tmp, self.path)
+        self.files.write("lock", json.dumps(body).encode("utf-8"), durable=False,
+                         tmp_name=f".lock.{os.getpid()}.tmp")
 
     def acquire(self, wait: float = 0.0) -> str | None:
         """Take the lock; returns a message when a stale lock was taken over. Raises LockError when
@@ -166,8 +166,7 @@ class VaultLock:
         with self._guarded():
             h = self.holder()
             if h is not None and h.host == host_id() and h.pid == os.getpid():
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
+                self.files.unlink("lock")
             self._drop_liveness()
         self.held = False
 
@@ -178,23 +177,21 @@ class VaultLock:
     # takes the lock back. Both sides go through the lock; neither writes while the other holds it.
     def ask_turn(self) -> None:
         body = {"host": host_id(), "pid": os.getpid(), "command": self.command, "asked": time.time()}
-        tmp = self.wanted_path.with_name(f".wanted.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(body), encoding="utf-8")
-        os.replace(tmp, self.wanted_path)
+        self.files.write("lock.wanted", json.dumps(body).encode("utf-8"), durable=False,
+                         tmp_name=f".wanted.{os.getpid()}.tmp")
 
     def withdraw(self) -> None:
         """Take back this process's request for a turn (if it is still there)."""
         h = self._request()
         if h is not None and h.host == host_id() and h.pid == os.getpid():
-            with contextlib.suppress(FileNotFoundError):
-                self.wanted_path.unlink()
+            self.files.unlink("lock.wanted")
 
     def _request(self) -> Holder | None:
         try:
-            raw = json.loads(self.wanted_path.read_text(encoding="utf-8"))
+            raw = json.loads(self.files.read("lock.wanted").decode("utf-8"))
             asked = float(raw.get("asked", 0))
             return Holder(str(raw["host"]), int(raw["pid"]), str(raw.get("command", "?")), asked, asked)
-        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError):
+        except (FileNotFoundError, ValueError, KeyError, TypeError, OSError, StateError):
             return None
 
     def turn_wanted(self) -> Holder | None:
