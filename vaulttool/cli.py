@@ -40,6 +40,12 @@ class _Group(click.Group):
             from vaulttool.usecases.session import index_error_message
 
             raise click.ClickException(index_error_message(exc)) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a write the system refused outside a note's own error path
+            from vaulttool.usecases.run import os_error_message
+
+            raise click.ClickException(os_error_message(exc)) from None
 
 
 class _SettingsExit(click.ClickException):

@@ -12,7 +12,9 @@ from vaulttool.core.model import NoteInfo
 __all__ = ["read_note", "prop_list", "stem_of", "GENERATED_BY"]
 
 GENERATED_BY = "generated_by"
-_H1 = re.compile(r"^# +(.+?)[ \t#]*$", re.M)
+# (the title ends at its last character that is not a space, tab or ``#``: found greedily, in linear
+# time; a lazy ``(.+?)[ \t#]*$`` backtracked quadratically on a line ending in many spaces)
+_H1 = re.compile(r"^# +(.(?:[^\n]*[^ \t#\n])?)[ \t#]*$", re.M)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 

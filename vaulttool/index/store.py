@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from vaulttool.config import host_id
+from vaulttool.errors import DiskFullError
 from vaulttool.core.model import Link, NoteInfo
 from vaulttool.index.schema import MIGRATIONS, SCHEMA_VERSION, statements
 
-__all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage", "encode_analysis",
+__all__ = ["Store", "SCHEMA_VERSION", "DAMAGED_MARK", "mark_damaged", "is_damage", "is_full", "encode_analysis",
            "decode_analysis"]
 
 # Left in the state folder by a reader that hit a damaged index (readers open it read-only and cannot
@@ -27,11 +28,30 @@ DAMAGED_MARK = "index-damaged"
 
 
 def is_damage(exc: BaseException) -> bool:
-    """Whether an SQLite error means the index file is damaged (not busy, not a bug in a query)."""
+    """Whether an SQLite error means the index file is damaged (not busy, not full, not a bug in a
+    query)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
-    return type(exc) is sqlite3.DatabaseError
+    return type(exc) is sqlite3.DatabaseError and not is_full(exc)
+
+
+def is_full(exc: BaseException, where: Path | None = None) -> bool:
+    """Whether an SQLite error means the disk (or the quota) is full: SQLITE_FULL, or (given the
+    folder ``where`` of the index) an I/O error on a disk with no space left (growing the WAL's
+    shared memory on a full tmpfs fails that way)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return isinstance(exc, sqlite3.DatabaseError) and "disk is full" in str(exc)
+    if code & 0xFF == 13:  # SQLITE_FULL
+        return True
+    if code & 0xFF == 10 and where is not None:  # SQLITE_IOERR
+        try:
+            st = os.statvfs(where)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < 64 * 1024
+    return False
 
 
 def _read_mark(mark: Path) -> str:
@@ -107,6 +127,13 @@ class Store:
                 raise IndexUnusable(f"{', '.join(linked)} in .vaulttool/ is a symlink: not followed")
             store = cls(cls._connect(path, vault_root), path)
         except (sqlite3.DatabaseError, IndexUnusable) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not is_damage(exc):
+                # a full disk, a busy or unreadable file: not the index's fault, and nothing is deleted
+                if is_full(exc, state_dir):
+                    raise DiskFullError(f"no space left on the disk holding {state_dir}: the index could "
+                                        "not be opened; nothing was deleted: free some space and run "
+                                        "again") from None
+                raise
             reason = str(exc) if isinstance(exc, IndexUnusable) else f"index was corrupt ({exc})"
             _delete(path)
             store = cls(cls._connect(path, vault_root), path, rebuilt=reason)

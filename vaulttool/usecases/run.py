@@ -8,20 +8,21 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from vaulttool.errors import NoteError
+from vaulttool.errors import DiskFullError, NoteError, StateError
 from vaulttool.vault.originals import Originals
 from vaulttool.usecases import indexing
 from vaulttool.usecases.report import Reporter, Summary
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
-from vaulttool.vault.files import sync
+from vaulttool.vault.files import ChangedUnderUs, sync
+from vaulttool.vault.oserrors import describe, disk_full, is_full
 
 if TYPE_CHECKING:  # the normaliser and the readers are imported when a note needs them, not before
     from vaulttool.core.clip import normalise as core
     from vaulttool.usecases.normalising import Loaded, VaultContext
     from vaulttool.usecases.prepare import Prepared
 
-__all__ = ["Run", "BATCH", "PENDING_BUDGET"]
+__all__ = ["Run", "BATCH", "PENDING_BUDGET", "os_error_message"]
 
 BATCH = 64  # clips made durable together with one sync
 
@@ -70,6 +71,7 @@ class Run:
         self.explicit = False  # paths named by the user: normalise even own notes and restored clips
         self.stop = lambda: False
         self.diff = False  # show what would change instead of writing
+        self.read_only: list[str] = []  # clips normalised although their mode said read-only
 
     def fail(self, err: NoteError) -> None:
         self.summary.failed.append((err.path, err.reason))
@@ -180,6 +182,12 @@ class Run:
                 item.loaded = item.draft = None
                 item.packed_terms = ""
         self.originals.clear_journal()
+        if self.read_only:
+            n = len(self.read_only)
+            self.reporter.event("warning", "", f"{n} clip{'s were' if n != 1 else ' was'} read-only (e.g. "
+                                f"{self.read_only[0]}): normalised all the same (the originals are kept, "
+                                "`vaulttool restore` puts them back) and left read-only; list them under "
+                                "`ignore` in .vaulttool/config.toml to have them left alone")
 
     def _batch(self, items: list[_Pending], ctx: VaultContext) -> None:
         """Finish a batch of clips, stage their new bytes and originals, make all of it durable with
@@ -206,6 +214,10 @@ class Run:
                 target = draft.new_path or loaded.rel
                 ctx.claim(target)
                 ctx.finished(draft)
+                if not loaded.st.st_mode & 0o222:  # said on its line, and once for the run (see below)
+                    draft.messages.append(f"was read-only (mode {loaded.st.st_mode & 0o777:o}): "
+                                          + ("would stay" if self.dry_run or self.diff else "left") + " read-only")
+                    self.read_only.append(loaded.rel)
                 if self.dry_run or self.diff:
                     if self.diff:
                         self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
@@ -217,6 +229,16 @@ class Run:
                 self.fail(err)
                 self._index_as_is(loaded, err.reason)
                 continue
+            except (StateError, DiskFullError):
+                self._give_up(staged)
+                raise
+            except OSError as exc:  # the system refused a write: name the clip, go on with the others
+                if is_full(exc):
+                    self._give_up(staged, exc)
+                err = NoteError(loaded.rel, f"not normalised: {describe(exc)}: left as it was")
+                self.fail(err)
+                self._index_as_is(loaded, err.reason, retry=True)
+                continue
             except Exception as exc:  # a bug on one clip must not stop the run: name it, go on
                 err = NoteError(loaded.rel, f"internal error: {exc.__class__.__name__}: {exc}")
                 self.fail(err)
@@ -226,33 +248,69 @@ class Run:
                 staged.append(one)
             else:
                 self._index_as_is(loaded)
-        self.originals.flush()
+        try:
+            self.originals.flush()
+        except OSError as exc:  # the records of the originals are kept before any clip is replaced
+            self._give_up(staged, exc)
         if not staged:
             return
         sync()
-        for one in staged:
+        for i, one in enumerate(staged):
             if self.stop() and one is not staged[0]:
                 self.vault.discard(one.tmp)
                 continue
             try:
                 target = commit_staged(self.vault, self.originals, one)
-            except NoteError as err:
+            except ChangedUnderUs as err:
                 self.fail(err)
+                continue
+            except NoteError as err:  # refused by the system: indexed as it is, tried again next run
+                self.fail(err)
+                self._index_as_is(one.loaded, err.reason, retry=True)
+                continue
+            except (StateError, DiskFullError) as exc:
+                self._give_up(staged[i:], exc)
+            except OSError as exc:
+                if is_full(exc):
+                    self._give_up(staged[i:], exc)
+                self.vault.discard(one.tmp)
+                err = NoteError(one.loaded.rel, f"not normalised: {describe(exc)}: left as it was")
+                self.fail(err)
+                self._index_as_is(one.loaded, err.reason, retry=True)
                 continue
             self.summary.normalised += 1
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
             self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
             ctx.written(one.draft.url_key, one.loaded.rel)
 
-    def _index_as_is(self, loaded: Loaded, error: str = "") -> None:
+    def _give_up(self, staged: list, exc: BaseException | None = None) -> None:
+        """Stop normalising (a full disk, or ``.vaulttool/`` that cannot be used): the staged temp
+        files are removed, every clip not replaced yet stays as it was, and the run ends with one line
+        (raises ``exc``, a full disk as :class:`DiskFullError`)."""
+        for one in staged:
+            try:
+                self.vault.discard(one.tmp)
+            except OSError:
+                pass  # (removed by the next run)
+        if exc is None:
+            return
+        if is_full(exc):
+            raise disk_full(self.vault.root, max(0, len(self.pending) - self.summary.normalised)) from None
+        raise exc
+
+    def _index_as_is(self, loaded: Loaded, error: str = "", *, retry: bool = False) -> None:
         """A pending clip that was not normalised after all is indexed as it is (``error``: why, kept
-        so that later runs name it again)."""
+        so that later runs name it again). ``retry``: the cause lies outside the clip (the system
+        refused the write): it is recorded with no known mtime, so that the next run reads it and
+        tries again even though the clip itself did not change."""
         from vaulttool.core.noteinfo import read_note
+        from vaulttool.vault.walk import FileStat
 
         info = read_note(loaded.rel, loaded.decoded.text)
         info.error = error or info.error
         analysis = self.analyse_note(info)
-        indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash,
+        st = FileStat(loaded.st.st_size, -1) if retry else loaded.st
+        indexing.put(self.store, info, loaded.decoded.text, st, loaded.hash,
                      self.tagger.candidate_terms(analysis), self.changes, analysis)
         self.summary.indexed += 1
 
@@ -308,6 +366,14 @@ class Run:
             else:
                 keep.append(p)
         self.pending = keep
+
+
+def os_error_message(exc: OSError) -> str:
+    """The line for a write the system refused outside a note's own error path (a page, the index's
+    folder): the file and what to do; a full disk as every run says it."""
+    if is_full(exc):
+        return str(disk_full(exc.filename or "."))
+    return f"{exc.filename or 'vaulttool'}: {describe(exc)}"
 
 
 def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from vaulttool import config as configmod
 from vaulttool.config import host_id
 from vaulttool.errors import LockError, UsageError
-from vaulttool.index.store import Store, is_damage, mark_damaged
+from vaulttool.index.store import Store, is_damage, is_full, mark_damaged
 from vaulttool.vault.files import Vault, find_vault, is_marked
 from vaulttool.vault.lock import TURN_WAIT, VaultLock
 
@@ -20,6 +20,9 @@ def index_error_message(exc: sqlite3.DatabaseError) -> str:
     """What to tell the user of an SQLite error that reached the command line."""
     if is_damage(exc):
         return f"the index is damaged ({exc}): run `vaulttool reindex` to rebuild it from the notes"
+    if is_full(exc):
+        return (f"no space left for the index ({exc}): nothing was deleted and the index is as the last "
+                "finished run left it; free some space and run again")
     return f"the index could not be read ({exc}); try again, or run `vaulttool reindex --full`"
 
 

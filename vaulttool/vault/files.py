@@ -19,6 +19,7 @@ from vaulttool.config import STATE_DIR, Config
 from vaulttool.errors import NoteError, UsageError
 from vaulttool.vault.keep import keep_beside as _keep_beside
 from vaulttool.vault.noreplace import exchange, rename_noreplace
+from vaulttool.vault.oserrors import describe, is_full
 from vaulttool.vault.statefiles import StateFiles
 from vaulttool.vault.walk import ALWAYS_IGNORED, TMP_SUFFIX, UNSTATED, FileStat, Walk, walk
 from vaulttool.vault.writers import open_for_writing
@@ -265,11 +266,15 @@ class Vault:
             staged_ino = os.lstat(tmp).st_ino
             try:
                 swapped = exchange(tmp, path)
+                if not swapped:
+                    os.replace(tmp, path)
+                    return
             except FileNotFoundError:
                 raise ChangedUnderUs(rel, "disappeared while being processed: left for a later run") from None
-            if not swapped:
-                os.replace(tmp, path)
-                return
+            except OSError as exc:
+                if is_full(exc):
+                    raise
+                raise NoteError(rel, f"cannot be replaced: {describe(exc)}: left as it was") from None
             if self._holds(tmp, expected):
                 return  # tmp, now the old note (its original is kept), is removed below
             # tmp now holds a save of the user's: from here on it is never deleted, only moved

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from vaulttool.config import host_id
 from vaulttool.errors import LockError, StateError
+from vaulttool.vault.oserrors import describe, disk_full, is_full
 from vaulttool.vault.statefiles import StateFiles
 
 __all__ = ["VaultLock", "Holder", "TURN_WAIT"]
@@ -125,7 +126,18 @@ class VaultLock:
 
     def acquire(self, wait: float = 0.0) -> str | None:
         """Take the lock; returns a message when a stale lock was taken over. Raises LockError when
-        another live process holds it after ``wait`` seconds."""
+        another live process holds it after ``wait`` seconds, DiskFullError on a full disk."""
+        try:
+            return self._acquire(wait)
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+
+    def _cannot_write(self, exc: OSError):
+        if is_full(exc):
+            return disk_full(self.files.root, what="the vault lock could not be written")
+        return LockError(f"cannot write the vault lock in {self.files.base}: {describe(exc)}")
+
+    def _acquire(self, wait: float) -> str | None:
         deadline = time.monotonic() + wait
         while True:
             with self._guarded():
@@ -151,6 +163,12 @@ class VaultLock:
             time.sleep(0.2)
 
     def refresh(self) -> None:
+        try:
+            self._refresh()
+        except OSError as exc:
+            raise self._cannot_write(exc) from None
+
+    def _refresh(self) -> None:
         if self.held:
             with self._guarded():
                 h = self.holder()

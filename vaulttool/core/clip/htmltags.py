@@ -17,7 +17,10 @@ track u ul var video wbr
 """.split())
 VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
-HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9\-]*)((?:\s[^<>]*?)?)\s*(/?)>")
+# The attributes (group 3) end before the tag's closing ``\s*/?>``: a blank run or ``/`` is taken into
+# them only when something other than the end follows. Each step is decided at once, so the match is
+# linear (a lazy ``(?:\s[^<>]*?)?\s*`` backtracked quadratically on ``<a`` followed by many spaces).
+HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9\-]*+)((?:\s(?:[^\s<>/]++|/(?!>)|\s++(?=[^\s<>/]|/(?!>)))*+)?)\s*(/?)>")
 _ATTR_VALUE = re.compile(r"""[A-Za-z_:][\w:.\-]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _CLOSER = re.compile(r"</([A-Za-z][A-Za-z0-9\-]*)\s*>")
 

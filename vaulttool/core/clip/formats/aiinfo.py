@@ -13,8 +13,9 @@ from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.frontmatter import Split
 
 _HEAD = re.compile(r"\A# (?P<title>[^\n]*?)[ \t]*\r?\n(?:[ \t]*\r?\n)*\*\*URL\*\*:[ \t]*(?P<url>\S*)[ \t]*(?:\r?\n|\Z)")
-_SECTION = re.compile(r"^## (?P<name>[^\n]*?)[ \t]*$", re.M)
-_META = re.compile(r"^[-*][ \t]+\*\*(?P<key>[^*]+)\*\*:[ \t]*(?P<value>.*?)[ \t]*$", re.M)
+# (greedy to the last character that is not a space or tab: linear; lazy names backtracked quadratically)
+_SECTION = re.compile(r"^## (?P<name>(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)
+_META = re.compile(r"^[-*][ \t]+\*\*(?P<key>[^*]+)\*\*:[ \t]*(?P<value>(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)
 
 RAW, AI, META = "原始摘要", "AI 摘要", "元数据"
 _PAPER_SITES = {"arXiv", "OpenReview", "ACL Anthology", "bioRxiv", "medRxiv", "Papers with Code", "Semantic Scholar"}

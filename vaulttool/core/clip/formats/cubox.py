@@ -13,7 +13,7 @@ from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.clip.formats.webclipper import _tags
 from vaulttool.core.frontmatter import Split
 
-_H1 = re.compile(r"^# (.+?)[ \t]*$", re.M)
+_H1 = re.compile(r"^# (.(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)  # (greedy to the last non-blank: linear)
 _LINKS_LINE = re.compile(r"^\s*\[(?:Read in Cubox|Read Original|在 Cubox 中阅读|阅读原文)\]\(", re.M)
 
 

@@ -12,7 +12,15 @@ from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.frontmatter import Split
 
 _BANNER = re.compile(r"\A>\s*本文由\s*\[简悦\s*SimpRead\]\([^)]*\)\s*转码[，,]?\s*原文地址\s*\[[^\]]*\]\((?P<url>[^)\s]+)\)[^\n]*\n?")
-_ATX_H1 = re.compile(r"^# (.+?)[ \t]*#*[ \t]*$", re.M)
+# The H1 line whole (greedy to its end: linear), its closing ``#`` sequence taken off in _atx_title; a
+# lazy title followed by ``[ \t]*#*[ \t]*$`` backtracked cubically on a title ending in many spaces.
+_ATX_H1 = re.compile(r"^# (.+)$", re.M)
+
+
+def _atx_title(line: str) -> str:
+    """The text of an ATX heading's line (after ``# ``), its closing sequence (spaces, ``#``s, spaces)
+    taken off: what ``(.+?)[ \t]*#*[ \t]*$`` captures, without its backtracking."""
+    return line[:1] + line[1:].rstrip(" \t").rstrip("#").rstrip(" \t")
 
 
 def detect(text: str, split: Split) -> bool:
@@ -33,7 +41,7 @@ def extract(text: str, split: Split) -> Clip:
     clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
     h1 = _ATX_H1.search(cleaned.markdown)
     if h1:
-        clip.props["title"] = h1.group(1).strip()
+        clip.props["title"] = _atx_title(h1.group(1)).strip()
     clip.props["source"] = url
     site = site_name(url)
     if site:
