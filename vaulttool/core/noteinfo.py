@@ -41,7 +41,8 @@ def _json_safe(value):
     return str(value)
 
 
-def read_note(path: str, text: str, parsed: Split | None = None, body_links: tuple | None = None) -> NoteInfo:
+def read_note(path: str, text: str, parsed: Split | None = None, body_links: tuple | None = None,
+              clip_folders=None) -> NoteInfo:
     """Everything the index keeps about a note, from its decoded text. ``body_links``: (body, links
     with lines counted from the body's first line, inline tags) read earlier (see
     ``Draft.body_links``), used when the body is that one."""
@@ -62,7 +63,7 @@ def read_note(path: str, text: str, parsed: Split | None = None, body_links: tup
         info.kind = "page"
     elif AUTO_TAGS in data:
         info.kind = "clip"
-    elif formats.detect(text, sp):
+    elif formats.detect(text, sp, path, clip_folders):
         info.kind = "raw-clip"
     title = data.get("title")
     if isinstance(title, str) and title.strip():

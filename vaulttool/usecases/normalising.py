@@ -47,8 +47,9 @@ def load(vault: Vault, rel: str) -> Loaded:
     return Loaded(rel, data, st, digest(data), decoded)
 
 
-def draft_for(loaded: Loaded, explicit: bool = False) -> core.Draft:
-    return core.Draft(loaded.rel, loaded.decoded.text, loaded.decoded, file_time(loaded.st), explicit=explicit)
+def draft_for(loaded: Loaded, explicit: bool = False, clip_folders=None) -> core.Draft:
+    return core.Draft(loaded.rel, loaded.decoded.text, loaded.decoded, file_time(loaded.st), explicit=explicit,
+                      clip_folders=tuple(clip_folders) if clip_folders is not None else None)
 
 
 class VaultContext:

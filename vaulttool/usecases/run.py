@@ -126,7 +126,7 @@ class Run:
         if rel in self.conflicts:
             p.draft = p.draft_error = None  # a conflict copy is never normalised as a new clip
             if p.info is None:
-                p.info = read_note(rel, loaded.decoded.text)
+                p.info = read_note(rel, loaded.decoded.text, clip_folders=self.vault.config.clip_folders)
                 p.analysis = self.analyse_note(p.info)
             p.info.kind = "conflict"
         if p.draft_error is not None:
@@ -249,7 +249,7 @@ class Run:
         so that later runs name it again)."""
         from vaulttool.core.noteinfo import read_note
 
-        info = read_note(loaded.rel, loaded.decoded.text)
+        info = read_note(loaded.rel, loaded.decoded.text, clip_folders=self.vault.config.clip_folders)
         info.error = error or info.error
         analysis = self.analyse_note(info)
         indexing.put(self.store, info, loaded.decoded.text, loaded.st, loaded.hash,
@@ -266,7 +266,8 @@ class Run:
             # indexed by an earlier run under its old name: that name is gone (pages and links follow)
             indexing.remove(self.store, loaded.rel, self.changes)
         text = draft.result  # what was just written (its front matter checked when it was rendered)
-        info = read_note(target, text, split(text, draft.result_data), draft.body_links)
+        info = read_note(target, text, split(text, draft.result_data), draft.body_links,
+                         clip_folders=self.vault.config.clip_folders)
         if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
             analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
         else:

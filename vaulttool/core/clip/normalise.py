@@ -52,6 +52,7 @@ class Draft:
     decoded: Decoded
     file_time: str  # ISO date-time of the file, the fallback for ``created``
     explicit: bool = False  # named by the user in ``normalise PATH`` (may add properties to own notes)
+    clip_folders: tuple[str, ...] | None = None  # folders whose notes with a URL are clips (None: defaults)
     split: Split | None = None
     format: str | None = None
     clip: Clip | None = None
@@ -84,7 +85,7 @@ def step_refuse(d: Draft, ctx) -> None:
 
 
 def step_detect(d: Draft, ctx) -> None:
-    d.format = formats.detect(d.text, d.split)
+    d.format = formats.detect(d.text, d.split, d.path, d.clip_folders)
     if d.format:
         return
     if d.split.status not in ("ok", "none"):

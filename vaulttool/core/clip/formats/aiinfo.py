@@ -20,8 +20,11 @@ RAW, AI, META = "原始摘要", "AI 摘要", "元数据"
 _PAPER_SITES = {"arXiv", "OpenReview", "ACL Anthology", "bioRxiv", "medRxiv", "Papers with Code", "Semantic Scholar"}
 
 
-def detect(text: str, split: Split) -> bool:
-    return split.status == "none" and bool(_HEAD.match(text))
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
+    # `# title` + `**URL**:` alone is how many people start a note by hand; the pipeline's own
+    # sections are its marker.
+    return (split.status == "none" and bool(_HEAD.match(text))
+            and any(f"\n## {name}" in text for name in (RAW, AI, META)))
 
 
 def _sections(text: str, start: int) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ _H1 = re.compile(r"^# (.+?)[ \t]*$", re.M)
 _LINKS_LINE = re.compile(r"^\s*\[(?:Read in Cubox|Read Original|在 Cubox 中阅读|阅读原文)\]\(", re.M)
 
 
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     return split.status == "ok" and "cubox_url" in split.data and "id" in split.data
 
 

@@ -32,7 +32,7 @@ def _lenient(block: str) -> dict | None:
     return out if set(out) <= _KNOWN and {"source", "created"} & set(out) else None
 
 
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     if split.status == "none":
         head = _HEAD.match(text)
         return bool(head and head.group("excerpt"))

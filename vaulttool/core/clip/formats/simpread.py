@@ -15,7 +15,7 @@ _BANNER = re.compile(r"\A>\s*本文由\s*\[简悦\s*SimpRead\]\([^)]*\)\s*转码
 _ATX_H1 = re.compile(r"^# (.+?)[ \t]*#*[ \t]*$", re.M)
 
 
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     return split.status == "none" and bool(_BANNER.match(text))
 
 
