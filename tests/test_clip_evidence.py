@@ -117,3 +117,23 @@ def test_in_clip_folder_rules():
     assert formats.in_clip_folder("Web/Saved/a.md", ["web/saved"])
     assert not formats.in_clip_folder("Other/Web/Saved/a.md", ["web/saved"])
     assert not formats.in_clip_folder("Sources/a.md", [])
+
+
+# ------------------------------------------------------------------------------------------ renames
+def test_a_linked_clip_keeps_its_name_and_a_renamed_one_keeps_its_old_name(tmp_path):
+    root = tmp_path / "vault"
+    (root / ".obsidian").mkdir(parents=True)
+    (root / ".vaulttool").mkdir()
+    (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
+    clip = ("# Title: with a colon\n\n**URL**: https://arxiv.org/abs/2501.00001v1\n\n## 原始摘要\n\nText.\n\n"
+            "## 元数据\n\n- **来源**: ArXiv\n")
+    (root / "2025-03-20").mkdir()
+    (root / "2025-03-20" / "Linked_clip_name.md").write_text(clip, encoding="utf-8")
+    (root / "2025-03-20" / "Lonely_clip_name.md").write_text(clip.replace("00001", "00002"), encoding="utf-8")
+    (root / "Mine.md").write_text("See [[Linked_clip_name]].\n", encoding="utf-8")
+    result = invoke(root, "reindex")
+    assert result.exit_code == 0, result.output
+    assert (root / "2025-03-20" / "Linked_clip_name.md").exists()
+    renamed = root / "2025-03-20" / "Title with a colon.md"
+    assert renamed.exists() and not (root / "2025-03-20" / "Lonely_clip_name.md").exists()
+    assert '  - "Lonely_clip_name"' in renamed.read_text(encoding="utf-8")

@@ -142,6 +142,15 @@ class VaultContext:
     def release(self, rel: str) -> None:
         self.taken.discard(_fold(rel))
 
+    def linked_from(self, rel: str) -> list[str]:
+        """The other notes that link to ``rel`` by its name or path (a rename would break them)."""
+        from vaulttool.core.links.resolve import name_key
+
+        sources = {r["source"] for r in self.store.links_by_target_keys([name_key(rel)])}
+        sources.update(r["source"] for r in self.store.links_resolved_to([rel]))
+        sources.discard(rel)
+        return sorted(sources)
+
     def link_to(self, rel: str) -> str:
         from vaulttool.core.links.resolve import name_key
 

@@ -119,12 +119,22 @@ def step_topics(d: Draft, ctx) -> None:
     d.topics = seen
 
 
+# Clippers that put the clip's date in the file name (Cubox: ``{{title}}-{{create_time}}``).
+_DATED_NAMES = {"cubox"}
+
+
+def _stem(path: str) -> str:
+    name = path.rpartition("/")[2]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
 def step_created(d: Draft, ctx) -> None:
     if d.clip.format == "note":
         return
     have = d.split.data.get("created") if d.split.status == "ok" else None
     if not d.props.get("created") and not have:
-        d.props["created"] = d.file_time
+        named = filenames.date_in_name(_stem(d.path)) if d.clip.format in _DATED_NAMES else None
+        d.props["created"] = named or d.file_time
 
 
 def text_of(d: Draft) -> tuple[str, str, str]:
@@ -202,15 +212,51 @@ def step_tags(d: Draft, ctx) -> None:
     d.tags, d.auto_tags = merge_tags(current, record, derived)
 
 
+# Formats whose file names are not chosen by anyone: the corpus pipeline writes ``_`` for spaces and
+# cuts names at about 80 characters with ``...``; they are named after the title instead.
+_TITLE_NAMED = {"ai-info"}
+
+
+def _aliases(d: Draft) -> list[str]:
+    have = d.props.get("aliases")
+    if have is None and d.split.status == "ok":
+        have = d.split.data.get("aliases")
+    if isinstance(have, str):
+        have = [have]
+    return [str(a) for a in have] if isinstance(have, list) else []
+
+
+def add_aliases(d: Draft, names) -> None:
+    """Append ``names`` to the clip's ``aliases`` (kept as they are; each name once)."""
+    current = _aliases(d)
+    new = [n for n in names if n and n not in current]
+    if new:
+        d.props["aliases"] = current + new
+
+
 def step_file_name(d: Draft, ctx) -> None:
+    """Rename only what needs it (see :func:`vaulttool.core.filenames.rename_reason`), and the corpus
+    format's names; never a note other notes link to. The old name always goes into ``aliases``."""
     if d.clip.format == "note":
         return
     folder, _, name = d.path.rpartition("/")
+    old = _stem(d.path)
     title = str(d.props.get("title") or (d.split.data.get("title") if d.split.status == "ok" else "") or "")
-    stem = filenames.safe_stem(title) if title else filenames.safe_stem(name[:-3] if name.endswith(".md") else name)
+    if d.clip.format in _TITLE_NAMED:
+        stem = filenames.clip_stem(title or old)
+    else:
+        why = filenames.rename_reason(name)
+        if why is None:
+            return
+        stem = filenames.clip_stem(old)  # the name the user or the clipper chose, made safe
     prefix = f"{folder}/" if folder else ""
     candidate = f"{prefix}{stem}.md"
     if candidate == d.path:
+        return
+    linked = getattr(ctx, "linked_from", None)
+    sources = linked(d.path) if linked else []
+    if sources:
+        d.messages.append(f"not renamed: {len(sources)} note(s) link to it by this name ({sources[0]})")
         return
     n = 2
     while ctx.path_taken(candidate) and candidate.lower() != d.path.lower():
@@ -218,11 +264,8 @@ def step_file_name(d: Draft, ctx) -> None:
         n += 1
     if candidate != d.path:
         d.new_path = candidate
-        old_title = name[:-3] if name.endswith(".md") else name
-        if title and title != stem:
-            d.props.setdefault("aliases", [title])
-        elif old_title != stem:
-            d.props.setdefault("aliases", [old_title])
+        extra = [title] if title and title != stem and filenames.linkable(title) else []
+        add_aliases(d, [old, *extra])
 
 
 def _ordered(props: dict) -> dict:
