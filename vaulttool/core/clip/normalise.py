@@ -69,6 +69,7 @@ class Draft:
     # tags: read where the note alone is at hand (a worker process), for the index to take once written
     body_links: tuple | None = None
     messages: list[str] = field(default_factory=list)
+    original_title: str | None = None  # the title as the clip had it, when vaulttool cleaned it
 
     @property
     def props(self) -> dict:
@@ -106,12 +107,35 @@ def step_extract(d: Draft, ctx) -> None:
         d.messages.extend(d.clip.messages)
 
 
+def step_title(d: Draft, ctx) -> None:
+    """Titles vaulttool sets are plain text: no Markdown, no entities; Weibo titles without hashtag
+    marks, repost chains, ``网页链接`` or the cut's ``...``; SimpRead's title is its file name."""
+    from vaulttool.core.clip.titles import clean_title, weibo_title
+
+    if d.clip.format == "note":
+        return
+    if d.clip.format == "simpread" and "title" not in d.props:
+        stem = _stem(d.path)
+        if stem.strip():
+            d.props["title"] = clean_title(stem)
+    title = d.props.get("title")
+    if not isinstance(title, str) or not title:
+        return
+    new = title
+    if d.clip.format == "ai-info" and d.props.get("site") == "微博":
+        new = weibo_title(new) or new
+    new = clean_title(new) or title
+    if new != title:
+        d.props["title"] = new
+        d.original_title = title
+
+
 def step_topics(d: Draft, ctx) -> None:
     from vaulttool.core.tags.rules import weibo_hashtags
 
     existing = d.split.data.get("topics") if d.split.status == "ok" else None
     seen: list[str] = [str(t) for t in existing] if isinstance(existing, list) else []
-    title = str(d.props.get("title", ""))
+    title = str(d.original_title or d.props.get("title", ""))
     for topic in [*weibo_hashtags(title), *d.clip.hashtags, *d.clip.super_topics]:
         topic = topic.strip().strip("#").strip()
         if topic and topic not in seen:
@@ -264,7 +288,7 @@ def step_file_name(d: Draft, ctx) -> None:
         n += 1
     if candidate != d.path:
         d.new_path = candidate
-        extra = [title] if title and title != stem and filenames.linkable(title) else []
+        extra = [t for t in (title, d.original_title) if t and t != stem and filenames.linkable(t)]
         add_aliases(d, [old, *extra])
 
 
@@ -303,6 +327,7 @@ PREPARE: list[tuple[str, Step]] = [
     ("refuse", step_refuse),
     ("detect", step_detect),
     ("extract", step_extract),
+    ("title", step_title),
     ("topics", step_topics),
     ("created", step_created),
     ("links", step_links),

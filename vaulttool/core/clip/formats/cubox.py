@@ -24,7 +24,7 @@ def detect(text: str, split: Split, in_folder: bool = False) -> bool:
 def _description(body: str, after: int) -> str:
     for para in re.split(r"\n\s*\n", body[after:]):
         para = para.strip()
-        if not para or para.startswith(("#", ">", "[", "!", "-", "*")) or _LINKS_LINE.match(para):
+        if not para or para.startswith(("#", ">", "!", "-", "*")) or _LINKS_LINE.match(para) or para == "---":
             continue
         return " ".join(line.strip() for line in para.splitlines())
     return ""
@@ -39,13 +39,15 @@ def extract(text: str, split: Split) -> Clip:
     cleaned = convert_html_blocks(body)
     clip = Clip("cubox", {}, cleaned.markdown, edit_in_place=True)
     clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    from vaulttool.core.clip.titles import clean_title, plain_text
+
     h1 = _H1.search(cleaned.markdown)
     if h1 and "title" not in data:
-        clip.props["title"] = h1.group(1)
+        clip.props["title"] = clean_title(h1.group(1))
     url = data.get("url")
     if isinstance(url, str) and url and "source" not in data:
         clip.props["source"] = url
-    desc = _description(cleaned.markdown, h1.end() if h1 else 0)
+    desc = plain_text(_description(cleaned.markdown, h1.end() if h1 else 0))
     if desc and "description" not in data:
         clip.props["description"] = desc
     site = site_name(url) if isinstance(url, str) else None

@@ -2,6 +2,9 @@
 转码， 原文地址 [host](url)``, setext headings, ``*   `` bullets, no front matter.
 
 The attribution line is kept (it is the clip's own credit line); headings become ATX and bullets ``-``.
+SimpRead keeps the page's title only in the file name (the headings of the content are the page's own
+sections, ``图``, ``第一步``): the normaliser takes the title from the file name. A quote right after
+the credit line is the page's description.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from vaulttool.core.frontmatter import Split
 
 _BANNER = re.compile(r"\A>\s*本文由\s*\[简悦\s*SimpRead\]\([^)]*\)\s*转码[，,]?\s*原文地址\s*\[[^\]]*\]\((?P<url>[^)\s]+)\)[^\n]*\n?")
 _ATX_H1 = re.compile(r"^# (.+?)[ \t]*#*[ \t]*$", re.M)
+_QUOTE = re.compile(r"(?:[ \t]*\n)*((?:[ \t]{0,3}>[^\n]*(?:\n|\Z))+)")
 
 
 def detect(text: str, split: Split, in_folder: bool = False) -> bool:
@@ -31,10 +35,15 @@ def extract(text: str, split: Split) -> Clip:
     body = banner.group(0).rstrip("\r\n") + "\n" + cleaned.markdown
     clip = Clip("simpread", {}, body)
     clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
-    h1 = _ATX_H1.search(cleaned.markdown)
-    if h1:
-        clip.props["title"] = h1.group(1).strip()
     clip.props["source"] = url
+    quote = _QUOTE.match(text, banner.end())
+    if quote:
+        from vaulttool.core.clip.titles import plain_text
+
+        lines = [ln.lstrip()[1:] for ln in quote.group(0).splitlines() if ln.strip()]
+        desc = plain_text("\n".join(lines))
+        if desc:
+            clip.props["description"] = desc
     site = site_name(url)
     if site:
         clip.props["site"] = site
