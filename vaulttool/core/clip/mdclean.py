@@ -10,6 +10,7 @@ range, and every other line is kept exactly:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["Cleaned", "convert_html_blocks", "restyle"]
@@ -48,11 +49,16 @@ def _blocks(tokens):
     return out
 
 
+# Inline HTML that Obsidian renders as it is: a paragraph holding only these is left untouched.
+_KEPT_INLINE = re.compile(r"(?i)^</?(?:sup|sub|mark|u|ins|small|kbd|abbr)(?:\s[^<>]*)?>$")
+
+
 def _has_html(block_tokens) -> bool:
     for tok in block_tokens:
         if tok.type == "html_block":
             return True
-        if tok.type == "inline" and any(c.type == "html_inline" for c in tok.children or ()):
+        if tok.type == "inline" and any(c.type == "html_inline" and not _KEPT_INLINE.match(c.content.strip())
+                                        for c in tok.children or ()):
             return True
     return False
 
@@ -100,7 +106,9 @@ def restyle(markdown: str) -> str:
     lines = markdown.splitlines(keepends=True)
     drop: set[int] = set()
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.markup in ("=", "-") and tok.map:
+        # (a setext heading inside a list or a quote stays as it is: moved to column 0 it would end
+        # the list and turn the item's following lines into an indented code block)
+        if tok.type == "heading_open" and tok.markup in ("=", "-") and tok.map and tok.level == 0:
             start, end = tok.map
             level = 1 if tok.markup == "=" else 2
             content_lines = [ln.strip() for ln in lines[start : end - 1]]
