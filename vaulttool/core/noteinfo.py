@@ -14,6 +14,7 @@ __all__ = ["read_note", "prop_list", "stem_of", "GENERATED_BY"]
 GENERATED_BY = "generated_by"
 _H1 = re.compile(r"^# +(.+?)[ \t#]*$", re.M)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"(?i)^https?://\S+$")
 
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
@@ -100,12 +101,15 @@ def read_note(path: str, text: str, parsed: Split | None = None, body_links: tup
 
             info.title = clean_title(h1) or h1
     source = data.get("source") or data.get("url")
+    if isinstance(source, str) and not _URL.match(source.strip()) and isinstance(data.get("original_url"), str):
+        source = data["original_url"]  # Omnivore: `source` may name the site, the URL is original_url
     if info.kind == "raw-clip" and not source:
         m = re.search(r"^\*\*URL\*\*:\s*(\S+)", body, re.M)
         source = m.group(1) if m else None
     if isinstance(source, str) and source.strip():
         info.source = source.strip()
-        info.url_key = url_key(info.source)
+        # only a URL names a source for duplicates (Omnivore may write `source: 微信公众号`)
+        info.url_key = url_key(info.source) if _URL.match(info.source) else None
         info.site = str(data.get("site") or site_name(info.source) or "") or None
     created = data.get("created") or data.get("date")
     if created is not None and _DATE.match(str(created)):

@@ -135,12 +135,13 @@ class Run:
             p.info.error = p.draft_error.reason
         terms = self.tagger.candidate_terms(p.analysis)
         if p.draft is not None:
+            from vaulttool.core.clip import normalise as core
             from vaulttool.core.clip.urls import url_key
 
             draft = p.draft
-            source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
+            source = core.source_url(draft)
             item = _Pending(rel, loaded, draft, str(draft.props.get("created") or ""),
-                            url_key(str(source)) if source else None, "\x1f".join(terms), tuple(draft.topics))
+                            url_key(source) if source else None, "\x1f".join(terms), tuple(draft.topics))
             if draft.analysis is not None and p.key:
                 # the analysis (the bulk of a waiting clip's memory) is in the index's cache already
                 item.analysis_key = p.key
@@ -268,7 +269,7 @@ class Run:
         text = draft.result  # what was just written (its front matter checked when it was rendered)
         info = read_note(target, text, split(text, draft.result_data), draft.body_links,
                          clip_folders=self.vault.config.clip_folders)
-        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
+        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft, for_tags=False):
             analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
         else:
             analysis = self.analyse_note(info)

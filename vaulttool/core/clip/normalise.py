@@ -161,11 +161,18 @@ def step_created(d: Draft, ctx) -> None:
         d.props["created"] = named or d.file_time
 
 
-def text_of(d: Draft) -> tuple[str, str, str]:
+def text_of(d: Draft, *, for_tags: bool = True) -> tuple[str, str, str]:
+    """(title, description, body) as the tagger sees them: without the clip's machinery (plugin link
+    labels, encoded placeholders, licence strings; see :mod:`vaulttool.core.clip.machinery`) unless
+    ``for_tags`` is false."""
+    from vaulttool.core.clip.machinery import for_tagging
+
     data = d.split.data if d.split.status == "ok" else {}
     title = str(d.props.get("title") or data.get("title") or "")
     desc = str(d.props.get("description") or data.get("description") or "")
-    return title, desc, d.clip.body
+    if not for_tags:
+        return title, desc, d.clip.body
+    return title, for_tagging(desc), for_tagging(d.clip.body)
 
 
 def written_body(d: Draft) -> str:
@@ -192,16 +199,29 @@ def step_analyse(d: Draft, ctx) -> None:
     d.analysis = ctx.tagger.analyse(title, desc, body)
 
 
+def is_url(text: str) -> bool:
+    return bool(re.match(r"(?i)^https?://\S+$", text.strip()))
+
+
+def source_url(d: Draft) -> str | None:
+    """The clip's URL for duplicates: ``source`` when it is a URL, else ``original_url`` (Omnivore)."""
+    data = d.split.data if d.split.status == "ok" else {}
+    for key in ("source", "original_url"):
+        value = d.props.get(key) or data.get(key)
+        if isinstance(value, str) and is_url(value):
+            return value.strip()
+    return None
+
+
 def step_duplicate(d: Draft, ctx) -> None:
     from vaulttool.core.clip.urls import url_key
 
-    data = d.split.data if d.split.status == "ok" else {}
-    source = d.props.get("source") or data.get("source")
+    source = source_url(d)
     if d.clip.format == "note" or not source:
-        return
+        return  # only a URL names a source (Omnivore may write `source: 微信公众号`, a name)
     d.url_key = url_key(str(source))
     d.duplicate = earlier = ctx.duplicate_of(d.url_key, d.path)
-    if earlier and "duplicate_of" not in data:
+    if earlier and "duplicate_of" not in (d.split.data if d.split.status == "ok" else {}):
         d.props["duplicate_of"] = ctx.link_to(earlier[0])
         d.messages.append(f"same URL as {earlier[0]}")
 

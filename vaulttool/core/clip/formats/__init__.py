@@ -34,11 +34,13 @@ _URL = re.compile(r"^https?://\S+$", re.I)
 
 
 def _registry():
-    from vaulttool.core.clip.formats import aiinfo, cubox, markdownload, simpread, webclipper
+    from vaulttool.core.clip.formats import aiinfo, cubox, markdownload, omnivore, readwise, simpread, webclipper
 
     return [
         ("ai-info", aiinfo),
         ("cubox", cubox),
+        ("omnivore", omnivore),
+        ("readwise", readwise),
         ("simpread", simpread),
         ("markdownload", markdownload),
         ("web-clipper", webclipper),

@@ -22,9 +22,15 @@ def detect(text: str, split: Split, in_folder: bool = False) -> bool:
 
 
 def _description(body: str, after: int) -> str:
+    """The paragraph after the title (Cubox's ``{{{description}}}``), skipping links, images and rules;
+    a paragraph of clip machinery alone (link labels, licence strings) is no description."""
+    from vaulttool.core.clip.machinery import for_tagging
+
     for para in re.split(r"\n\s*\n", body[after:]):
         para = para.strip()
         if not para or para.startswith(("#", ">", "!", "-", "*")) or _LINKS_LINE.match(para) or para == "---":
+            continue
+        if not re.search(r"\w", for_tagging(para)):
             continue
         return " ".join(line.strip() for line in para.splitlines())
     return ""
