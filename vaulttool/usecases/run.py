@@ -212,6 +212,7 @@ class Run:
                         self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
                     self.reporter.event("would normalise", loaded.rel, _detail(draft, target))
                     self.summary.normalised += 1
+                    _count_links(self.summary, draft)
                     continue
                 one = stage_result(self.vault, self.originals, loaded, draft)
             except NoteError as err:
@@ -241,6 +242,7 @@ class Run:
                 self.fail(err)
                 continue
             self.summary.normalised += 1
+            _count_links(self.summary, one.draft)
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
             self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
             ctx.written(one.draft.url_key, one.loaded.rel)
@@ -318,6 +320,11 @@ def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
     before = loaded.decoded.text.splitlines(keepends=True)
     after = (draft.result or "").splitlines(keepends=True)
     return "".join(difflib.unified_diff(before, after, f"a/{loaded.rel}", f"b/{target}"))
+
+
+def _count_links(summary: Summary, draft: core.Draft) -> None:
+    for kind, n in draft.clip.dropped_links.items():
+        summary.links_dropped[kind] = summary.links_dropped.get(kind, 0) + n
 
 
 def _detail(draft: core.Draft, target: str) -> str:

@@ -51,6 +51,20 @@ class HtmlConversion:
     links: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    # links that are not kept as links, by kind (their text stays): see DROPPED_LINKS
+    dropped_links: dict[str, int] = field(default_factory=dict)
+
+
+# Links a clip's HTML holds that do not survive as links, and why (the README lists them):
+DROPPED_LINKS = {
+    "hashtag search": "Weibo's search page for a #hashtag#: the hashtag text stays, and the topic goes to `topics`",
+    "video source": "a <video>'s <source> URL: signed, it expires within hours (the poster image and the post link stay)",
+    "unsafe link": "a javascript:, data: or other non-web URL",
+}
+
+
+def _count(result: "HtmlConversion", kind: str) -> None:
+    result.dropped_links[kind] = result.dropped_links.get(kind, 0) + 1
 
 
 def _add(items: list[str], value: str) -> None:
@@ -191,9 +205,11 @@ class _Converter(MarkdownConverter):
             name = weibo.hashtag_name(el.get_text())
             if name:
                 _add(self.result.hashtags, name)
+                _count(self.result, "hashtag search")
                 return prefix + text + suffix
         if not is_safe_url(href):
             self._drop(f"unsafe link: {href[:100]}")
+            _count(self.result, "unsafe link")
             return prefix + text + suffix
         href = unwrap_redirect(href)
         if weibo.is_super_topic(href) and text:
@@ -254,6 +270,7 @@ class _Converter(MarkdownConverter):
     def convert_source(self, el, text, parent_tags):
         if el.parent is not None and el.parent.name in ("video", "audio") and el.get("src"):
             self._drop(f"<source src={el['src'][:200]}>")
+            _count(self.result, "video source")
         return ""
 
 

@@ -33,6 +33,7 @@ class Cleaned:
     hashtags: list[str] = field(default_factory=list)
     super_topics: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    dropped_links: dict[str, int] = field(default_factory=dict)
 
 
 def _blocks(tokens):
@@ -93,6 +94,8 @@ def convert_html_blocks(markdown: str) -> Cleaned:
         result.hashtags.extend(h for h in conv.hashtags if h not in result.hashtags)
         result.super_topics.extend(t for t in conv.super_topics if t not in result.super_topics)
         result.dropped.extend(conv.dropped)
+        for kind, n in conv.dropped_links.items():
+            result.dropped_links[kind] = result.dropped_links.get(kind, 0) + n
     out.extend(lines[pos:])
     result.markdown = "".join(out)
     return result

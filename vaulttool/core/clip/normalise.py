@@ -24,7 +24,7 @@ __all__ = ["Draft", "Context", "prepare", "finish", "PREPARE", "FINISH", "Skip"]
 
 _CONFLICT = re.compile(r"^(<{7}|>{7})(?: |$)", re.M)
 ORDER = ("title", "source", "author", "published", "created", "description", "tags", "site", "type",
-         "topics", "aliases", "duplicate_of")
+         "image", "topics", "aliases", "duplicate_of")
 
 
 class Skip(Exception):
@@ -128,6 +128,32 @@ def step_title(d: Draft, ctx) -> None:
     if new != title:
         d.props["title"] = new
         d.original_title = title
+
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\(<?(?P<url>https?://[^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\)")
+_HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc=["'](?P<url>https?://[^"'\s>]+)""", re.I)
+_FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+
+
+def first_image(body: str) -> str | None:
+    """The URL of the first image of a clip's body (outside code), or None."""
+    if "![" not in body and "<img" not in body:
+        return None
+    text = _FENCED.sub("", body) if ("```" in body or "~~~" in body) else body
+    found = [m for m in (_IMAGE.search(text), _HTML_IMG.search(text)) if m]
+    return min(found, key=lambda m: m.start()).group("url") if found else None
+
+
+def step_image(d: Draft, ctx) -> None:
+    """``image`` (Web Clipper's name for the page's picture) from the first content image, when the
+    clipper gave none."""
+    if d.clip.format == "note" or "image" in d.props:
+        return
+    if d.split.status == "ok" and d.split.data.get("image"):
+        return
+    url = first_image(d.clip.body)
+    if url:
+        d.props["image"] = url
 
 
 def step_topics(d: Draft, ctx) -> None:
@@ -348,6 +374,7 @@ PREPARE: list[tuple[str, Step]] = [
     ("detect", step_detect),
     ("extract", step_extract),
     ("title", step_title),
+    ("image", step_image),
     ("topics", step_topics),
     ("created", step_created),
     ("links", step_links),

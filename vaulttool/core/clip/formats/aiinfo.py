@@ -70,9 +70,7 @@ def extract(text: str, split: Split) -> Clip:
         if looks_like_html(content):
             conv = html_to_markdown(content)
             converted = conv.markdown
-            clip.hashtags.extend(h for h in conv.hashtags if h not in clip.hashtags)
-            clip.super_topics.extend(t for t in conv.super_topics if t not in clip.super_topics)
-            clip.messages.extend(f"removed {d}" for d in conv.dropped)
+            clip.took(conv)
         else:
             converted = escape_plain_text(content)
         if name == AI and not description:

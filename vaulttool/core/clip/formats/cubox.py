@@ -44,7 +44,7 @@ def extract(text: str, split: Split) -> Clip:
     body = text[split.body_start :]
     cleaned = convert_html_blocks(body)
     clip = Clip("cubox", {}, cleaned.markdown, edit_in_place=True)
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    clip.took(cleaned)
     from vaulttool.core.clip.titles import clean_title, plain_text
 
     h1 = _H1.search(cleaned.markdown)

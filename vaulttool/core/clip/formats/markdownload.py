@@ -117,7 +117,7 @@ def extract(text: str, split: Split) -> Clip:
             body = body[rule.end() :]
     cleaned = convert_html_blocks(body.lstrip("\r\n"))
     clip.body = cleaned.markdown
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    clip.took(cleaned)
     props: dict = {}
     if title:
         props["title"] = title

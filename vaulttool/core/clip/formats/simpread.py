@@ -34,7 +34,7 @@ def extract(text: str, split: Split) -> Clip:
     cleaned = convert_html_blocks(rest)
     body = banner.group(0).rstrip("\r\n") + "\n" + cleaned.markdown
     clip = Clip("simpread", {}, body)
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    clip.took(cleaned)
     clip.props["source"] = url
     quote = _QUOTE.match(text, banner.end())
     if quote:

@@ -52,9 +52,7 @@ def extract(text: str, split: Split) -> Clip:
     body = text[split.body_start :]
     cleaned = convert_html_blocks(body)
     clip = Clip("web-clipper", {}, cleaned.markdown, edit_in_place=True)
-    clip.hashtags = cleaned.hashtags
-    clip.super_topics = cleaned.super_topics
-    clip.messages.extend(f"removed {d}" for d in cleaned.dropped)
+    clip.took(cleaned)
     site = site_name(split.data["source"])
     if site and "site" not in split.data:
         clip.props["site"] = site
