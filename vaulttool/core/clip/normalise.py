@@ -110,7 +110,7 @@ def step_extract(d: Draft, ctx) -> None:
 def step_title(d: Draft, ctx) -> None:
     """Titles vaulttool sets are plain text: no Markdown, no entities; Weibo titles without hashtag
     marks, repost chains, ``网页链接`` or the cut's ``...``; SimpRead's title is its file name."""
-    from vaulttool.core.clip.titles import clean_title, weibo_title
+    from vaulttool.core.clip.titles import clean_title, uncut, weibo_title
 
     if d.clip.format == "note":
         return
@@ -122,8 +122,8 @@ def step_title(d: Draft, ctx) -> None:
     if not isinstance(title, str) or not title:
         return
     new = title
-    if d.clip.format == "ai-info" and d.props.get("site") == "微博":
-        new = weibo_title(new) or new
+    if d.clip.format == "ai-info":  # the pipeline cuts long titles with `...`
+        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or new
     new = clean_title(new) or title
     if new != title:
         d.props["title"] = new

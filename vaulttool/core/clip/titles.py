@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["plain_text", "clean_title", "first_heading", "weibo_title", "looks_marked_up"]
+__all__ = ["plain_text", "clean_title", "first_heading", "weibo_title", "looks_marked_up", "uncut"]
 
 _MD = None
 
@@ -92,6 +92,11 @@ _REPOST = re.compile(r"\s*(?://@|\s-\s转发\s*@)")
 _LINK_TEXT = "网页链接"
 _EMOTICON = re.compile(r"\[[\u4e00-\u9fff\w]{1,8}\]")
 _CUT = re.compile(r"(?:\.{3}|…+)\s*$")
+
+
+def uncut(title: str) -> str:
+    """``title`` without the ``...`` a pipeline added where it cut a long title."""
+    return _CUT.sub("", title).strip()
 
 
 def weibo_title(title: str) -> str:
