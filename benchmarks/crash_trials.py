@@ -1009,8 +1009,8 @@ def race_clip(n: int, body: str) -> tuple[str, bytes]:
     """A Web Clipper clip whose title is its file name, so normalising it keeps the path (the writer
     keeps writing to the same note) and HTML in the body for the normaliser to convert."""
     name = f"race-{n:02d}"
-    text = (f'---\ntitle: "{name}"\nsource: "https://example.org/race/{n}"\ncreated: 2025-04-0{1 + n % 9}\n---\n'
-            f"<p>{body}</p>\n")
+    text = (f'---\ntitle: "{name}"\nsource: "https://example.org/race/{n}"\ncreated: 2025-04-0{1 + n % 9}\n'
+            f'tags:\n  - "clippings"\n---\n<p>{body}</p>\n')
     return f"{name}.md", text.encode("utf-8")
 
 

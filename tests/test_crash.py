@@ -275,7 +275,8 @@ def test_manifest_line_cut_short_does_not_swallow_the_next_entry(small):
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(text[: len(text) - 20], encoding="utf-8")  # the last line cut short
     clip = vault / "late-clip.md"
-    clip.write_text('---\ntitle: "late-clip"\nsource: "https://example.com/late"\ncreated: 2025-04-01\n---\n'
+    clip.write_text('---\ntitle: "late-clip"\nsource: "https://example.com/late"\ncreated: 2025-04-01\n'
+                        'tags: [clippings]\n---\n'
                     "Body <b>late</b>.\n", encoding="utf-8")
     original = clip.read_bytes()
     assert runner.reindex(vault).rc == 0

@@ -46,7 +46,8 @@ def ai_clip(slug: str, title: str | None = None) -> str:
 
 
 def web_clip(title: str, slug: str, body: str = "Body with <b>bold</b> HTML.\n", extra: str = "") -> str:
-    return (f'---\ntitle: "{title}"\nsource: "https://example.com/{slug}"\ncreated: 2025-04-01\n{extra}---\n'
+    marker = "" if "tags:" in extra else 'tags:\n  - "clippings"\n'  # Web Clipper's own mark of a clip
+    return (f'---\ntitle: "{title}"\nsource: "https://example.com/{slug}"\ncreated: 2025-04-01\n{marker}{extra}---\n'
             + body)
 
 

@@ -1,7 +1,9 @@
 """Golden files: one folder per clip format under tests/fixtures/normalise/<format>/.
 
-``case.md`` is the input; ``case.out.md`` the expected output (absent when the note must be left
-as it is) and ``case.out.name`` the expected new file name when it is renamed. Regenerate with
+``case.md`` is the input; ``case.in.name`` (optional) the path the clip has in the vault, as its
+clipper names it (default ``<format>/case.md``); ``case.out.md`` the expected output (absent when the
+note must be left as it is) and ``case.out.name`` the expected new file name when it is renamed.
+Every case is written from the clipper's public template or documentation. Regenerate with
 ``VAULTTOOL_UPDATE_GOLDEN=1 pytest tests/test_normalise_golden.py`` and review the diff.
 """
 
@@ -24,14 +26,20 @@ def _ids(p):
     return f"{p.parent.name}/{p.stem}"
 
 
+def rel_of(case) -> str:
+    side = case.with_name(case.stem + ".in.name")
+    return side.read_text(encoding="utf-8").strip() if side.exists() else f"{case.parent.name}/{case.name}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_golden(case):
     fmt = case.parent.name
     data = case.read_bytes()
     text = decode(data).text
-    detected = formats.detect(text, split(text))
+    rel = rel_of(case)
+    detected = formats.detect(text, split(text), rel)
     assert detected == (None if fmt == "note" else fmt)
-    out, new_path, draft = normalise_bytes(f"{fmt}/{case.name}", data, explicit=fmt == "note")
+    out, new_path, draft = normalise_bytes(rel, data, explicit=fmt == "note")
     expected = case.with_name(case.stem + ".out.md")
     name_file = case.with_name(case.stem + ".out.name")
     if UPDATE:
@@ -49,13 +57,16 @@ def test_golden(case):
         assert out is None
     want_name = name_file.read_text(encoding="utf-8").strip() if name_file.exists() else None
     assert (new_path.rpartition("/")[2] if new_path else None) == want_name
+    if new_path:  # a rename never loses a name: the old one is an alias
+        assert rel.rpartition("/")[2][:-3] in draft.props.get("aliases", [])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.parent.name != "note"], ids=_ids)
 def test_golden_output_is_stable(case):
     """The output is itself a normalised clip: normalising it again changes nothing."""
-    out, new_path, _ = normalise_bytes(f"x/{case.name}", case.read_bytes())
-    again, again_path, draft = normalise_bytes(new_path or f"x/{case.name}", out)
+    rel = rel_of(case)
+    out, new_path, _ = normalise_bytes(rel, case.read_bytes())
+    again, again_path, draft = normalise_bytes(new_path or rel, out)
     assert again is None and again_path is None
 
 
@@ -71,9 +82,12 @@ def test_links_read_before_writing_are_those_of_the_written_note(tmp_path):
 
     for case in CASES:
         data = case.read_bytes()
-        shutil.copyfile(case, tmp_path / f"{case.parent.name}-{case.name}")
+        rel = rel_of(case)
+        for top in (case.parent.name, f"{case.parent.name}-crlf"):
+            (tmp_path / top / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(case, tmp_path / case.parent.name / rel)
         crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        (tmp_path / f"{case.parent.name}-crlf-{case.name}").write_bytes(crlf)
+        (tmp_path / f"{case.parent.name}-crlf" / rel).write_bytes(crlf)
     with open_session(tmp_path, "reindex") as session:
         summary = reindex(session, Reporter())
     assert summary.normalised >= 2 * len([c for c in CASES if c.parent.name != "note"])

@@ -171,8 +171,9 @@ def test_rename_never_replaces_a_file_created_at_the_last_moment(tmp_path, monke
 
     vault = tmp_path / "vault"
     configure(vault)
-    (vault / "raw.md").write_text('---\ntitle: "Fresh Title"\nsource: "https://example.com/x"\n'
-                                  "created: 2025-04-01\n---\nBody <b>x</b>\n", encoding="utf-8")
+    # a clip of the corpus format: named after its title (its own name is the pipeline's, with `_`)
+    (vault / "Fresh_Title.md").write_text("# Fresh Title\n\n**URL**: https://example.com/x\n\n## 原始摘要\n\n"
+                                          "Body <b>x</b>\n", encoding="utf-8")
     theirs = b"# Fresh Title\n\nWritten by the user a moment ago.\n"
     target = vault / "Fresh Title.md"
     real_lexists = os.path.lexists

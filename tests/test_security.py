@@ -40,8 +40,9 @@ def digest(data: bytes) -> str:
 
 
 def web_clip(title: str, slug: str, body: str = "Body <b>text</b>.\n", extra: str = "") -> str:
+    marker = "" if "tags:" in extra else 'tags:\n  - "clippings"\n'  # Web Clipper's own mark of a clip
     return (f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\nsource: \"https://example.com/{slug}\"\n"
-            f"created: 2025-04-01\n{extra}---\n{body}")
+            f"created: 2025-04-01\n{marker}{extra}---\n{body}")
 
 
 def snapshot(top: Path, skip: Path | None = None) -> dict[str, tuple]:
@@ -88,7 +89,7 @@ NOTES = {
         'description: "<img src=x onerror=alert(2)> | a | b |\\n# Injected heading [[Fake link]] #faketag '
         '<!-- comment --> **bold** $math$"\n')),
     "t-tags.md": web_clip("tag traversal", "t7", extra=(
-        'tags: ["../../escape", "a/../../b", "/abs", "..", "<b>x</b>", "x]]y", "..\\\\..\\\\win"]\n')),
+        'tags: ["clippings", "../../escape", "a/../../b", "/abs", "..", "<b>x</b>", "x]]y", "..\\\\..\\\\win"]\n')),
     "html-clip.md": web_clip("html clip", "h1", body=HTML_BODY),
     "Links.md": ("# Links\n\n[[../../outside/secret]] [a](../../outside/secret.md) ![[../../../etc/passwd]] "
                  "[b](/etc/passwd) [[/abs/path]] [c](file:///etc/passwd)\n"),

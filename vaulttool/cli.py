@@ -359,13 +359,16 @@ def show(obj, note, fmt):
     from vaulttool.usecases.session import open_reader
 
     with open_reader(obj.vault) as session:
-        info = run(session.store, find_note(session.store, session.vault.note_arg(note)))
+        info = run(session.store, find_note(session.store, session.vault.note_arg(note)),
+                   session.vault.config.clip_folders)
     if fmt == "json":
         click.echo(output.json_doc(info))
         return
     click.echo(f"{info['title']}\n{info['path']}  ({info['kind']})")
     if info.get("error"):
         click.echo(f"error: {info['error']}")
+    if info.get("not_a_clip"):
+        click.echo(f"not a clip: {info['not_a_clip']}")
     click.echo("\nproperties:")
     for key, value in info["properties"].items():
         click.echo(f"  {key}: {value if not isinstance(value, list) else ', '.join(map(str, value))}")

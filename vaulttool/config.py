@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
             low=1, high=1_000_000),
     Setting("ignore", [], "globs", "globs never indexed or normalised", example=["Templates/**"]),
     Setting("max_file_mb", 8, "number", "larger notes are skipped with a message", low=0.001, high=1024),
+    Setting("clip_folders", ["Clippings", "Inbox", "剪藏", "收件箱"], "words",
+            "folders whose notes with a URL property are clips (a name anywhere, or a path from the root)"),
     Setting("tags.max", 5, "int", "derived tags per clip", low=0, high=50),
     Setting("tags.stopwords", [], "words", "never derived", example=["公司", "today"]),
     Setting("tags.userdict", "", "str", "a jieba user dictionary, relative to .vaulttool/",
@@ -228,6 +230,7 @@ class Config:
     index_page_limit: int = BY_KEY["index_page_limit"].default
     ignore: list[str] = field(default_factory=list)
     max_file_mb: float = BY_KEY["max_file_mb"].default
+    clip_folders: list[str] = field(default_factory=lambda: list(BY_KEY["clip_folders"].default))
     tags: dict = field(default_factory=dict)  # the [tags] table as checked; see tag_config()
     watch: WatchConfig = field(default_factory=WatchConfig)
     source: Path | None = None
@@ -311,6 +314,7 @@ def load(vault_root: Path) -> Config:
     cfg.index_page_limit = values.get("index_page_limit", cfg.index_page_limit)
     cfg.ignore = list(values.get("ignore", []))
     cfg.max_file_mb = float(values.get("max_file_mb", cfg.max_file_mb))
+    cfg.clip_folders = [str(f) for f in values.get("clip_folders", cfg.clip_folders)]
     cfg.tags = {s.name: values[s.key] for s in SETTINGS if s.section == "tags" and s.key in values}
     cfg.watch = WatchConfig(**{s.name: float(values[s.key]) for s in SETTINGS
                                if s.section == "watch" and s.key in values})

@@ -16,6 +16,32 @@ GENERATED_BY = "generated_by"
 # time; a lazy ``(.+?)[ \t#]*$`` backtracked quadratically on a line ending in many spaces)
 _H1 = re.compile(r"^# +(.(?:[^\n]*[^ \t#\n])?)[ \t#]*$", re.M)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_URL = re.compile(r"(?i)^https?://\S+$")
+
+
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def first_h1(body: str) -> str | None:
+    """The first ``# heading`` of ``body`` outside fenced code (a ``# comment`` in code is no title)."""
+    if "# " not in body:
+        return None
+    fence = ""
+    for line in body.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        if line.startswith("    ") or line.startswith("\t"):
+            continue  # an indented code block (or a list's continuation)
+        h = _H1.match(line)
+        if h:
+            return h.group(1).strip()
+    return None
 
 
 def stem_of(path: str) -> str:
@@ -43,7 +69,8 @@ def _json_safe(value):
     return str(value)
 
 
-def read_note(path: str, text: str, parsed: Split | None = None, body_links: tuple | None = None) -> NoteInfo:
+def read_note(path: str, text: str, parsed: Split | None = None, body_links: tuple | None = None,
+              clip_folders=None) -> NoteInfo:
     """Everything the index keeps about a note, from its decoded text. ``body_links``: (body, links
     with lines counted from the body's first line, inline tags) read earlier (see
     ``Draft.body_links``), used when the body is that one."""
@@ -64,22 +91,27 @@ def read_note(path: str, text: str, parsed: Split | None = None, body_links: tup
         info.kind = "page"
     elif AUTO_TAGS in data:
         info.kind = "clip"
-    elif formats.detect(text, sp):
+    elif formats.detect(text, sp, path, clip_folders):
         info.kind = "raw-clip"
     title = data.get("title")
     if isinstance(title, str) and title.strip():
         info.title = title.strip()
     else:
-        m = _H1.search(body)
-        if m:
-            info.title = m.group(1).strip()
+        h1 = first_h1(body)
+        if h1:
+            from vaulttool.core.clip.titles import clean_title
+
+            info.title = clean_title(h1) or h1
     source = data.get("source") or data.get("url")
+    if isinstance(source, str) and not _URL.match(source.strip()) and isinstance(data.get("original_url"), str):
+        source = data["original_url"]  # Omnivore: `source` may name the site, the URL is original_url
     if info.kind == "raw-clip" and not source:
         m = re.search(r"^\*\*URL\*\*:\s*(\S+)", body, re.M)
         source = m.group(1) if m else None
     if isinstance(source, str) and source.strip():
         info.source = source.strip()
-        info.url_key = url_key(info.source)
+        # only a URL names a source for duplicates (Omnivore may write `source: 微信公众号`)
+        info.url_key = url_key(info.source) if _URL.match(info.source) else None
         info.site = str(data.get("site") or site_name(info.source) or "") or None
     created = data.get("created") or data.get("date")
     if created is not None and _DATE.match(str(created)):

@@ -193,6 +193,9 @@ def _line_edit(src: str, original: dict, updates: dict, remove: tuple[str, ...])
     lines = src.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    tail: list[str] = []  # blank lines before the closing fence stay there, after any new key
+    while lines and not lines[-1].strip():
+        tail.insert(0, lines.pop())
     entries: list[tuple[str | None, list[str]]] = []
     for line in lines:
         m = _TOP_KEY.match(line)
@@ -209,11 +212,18 @@ def _line_edit(src: str, original: dict, updates: dict, remove: tuple[str, ...])
         if key in remove:
             continue
         if key in updates:
-            out.extend(_lines(key, updates[key]))
             done.add(key)
+            if key in original and _plain(original[key]) == _plain(updates[key]):
+                out.extend(chunk)  # the same value: its lines stay as written (quotes, layout)
+                continue
+            out.extend(_lines(key, updates[key]))
+            keep = len(chunk)
+            while keep > 1 and not chunk[keep - 1].strip():
+                keep -= 1
+            out.extend(chunk[keep:])  # blank lines after the entry stay
         else:
             out.extend(chunk)
     for key, value in updates.items():
         if key not in done:
             out.extend(_lines(key, value))
-    return "\n".join(out) + "\n"
+    return "\n".join(out + tail) + "\n"

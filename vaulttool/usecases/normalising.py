@@ -47,8 +47,9 @@ def load(vault: Vault, rel: str) -> Loaded:
     return Loaded(rel, data, st, digest(data), decoded)
 
 
-def draft_for(loaded: Loaded, explicit: bool = False) -> core.Draft:
-    return core.Draft(loaded.rel, loaded.decoded.text, loaded.decoded, file_time(loaded.st), explicit=explicit)
+def draft_for(loaded: Loaded, explicit: bool = False, clip_folders=None) -> core.Draft:
+    return core.Draft(loaded.rel, loaded.decoded.text, loaded.decoded, file_time(loaded.st), explicit=explicit,
+                      clip_folders=tuple(clip_folders) if clip_folders is not None else None)
 
 
 class VaultContext:
@@ -140,6 +141,15 @@ class VaultContext:
 
     def release(self, rel: str) -> None:
         self.taken.discard(_fold(rel))
+
+    def linked_from(self, rel: str) -> list[str]:
+        """The other notes that link to ``rel`` by its name or path (a rename would break them)."""
+        from vaulttool.core.links.resolve import name_key
+
+        sources = {r["source"] for r in self.store.links_by_target_keys([name_key(rel)])}
+        sources.update(r["source"] for r in self.store.links_resolved_to([rel]))
+        sources.discard(rel)
+        return sorted(sources)
 
     def link_to(self, rel: str) -> str:
         from vaulttool.core.links.resolve import name_key

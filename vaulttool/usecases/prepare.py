@@ -67,16 +67,18 @@ def prepare_file(vault: Vault, rel: str, analyse: Callable[[str, str, str], tupl
         return keep["a"]
 
     if normalise and (explicit or loaded.hash not in restored):
-        draft = draft_for(loaded, explicit=explicit)
+        draft = draft_for(loaded, explicit=explicit, clip_folders=vault.config.clip_folders)
         try:
             core.prepare(draft, _Ctx(remember))
             out.draft = draft
+            if "a" not in keep:  # an own note named in `normalise PATH`: its text is analysed as it is
+                remember(*core.text_of(draft))
         except core.Skip:
             pass
         except NoteError as err:
             out.draft_error = err
     if out.draft is None:  # a clip to normalise is read for the index once it is written
-        out.info = info = read_note(rel, loaded.decoded.text)
+        out.info = info = read_note(rel, loaded.decoded.text, clip_folders=vault.config.clip_folders)
         if "a" not in keep:
             remember(info.title, info.description, info.body)
     out.analysis, out.key, out.fresh = keep["a"], keep["key"], keep["fresh"]

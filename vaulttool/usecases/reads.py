@@ -163,7 +163,7 @@ def backlinks(store: Store, path: str) -> list[dict]:
              "context": r["context"]} for r in rows]
 
 
-def show(store: Store, path: str) -> dict:
+def show(store: Store, path: str, clip_folders=None) -> dict:
     row = store.note(path)
     if row is None:
         raise UsageError(f"no such note: {path}")
@@ -173,6 +173,12 @@ def show(store: Store, path: str) -> dict:
     out = _note_dict(row, store.tags_of(path))
     out["properties"] = json.loads(row["props"])
     out["kind"] = row["kind"]
+    if row["kind"] == "note":
+        from vaulttool.core.clip.formats import weak_evidence
+
+        why = weak_evidence(out["properties"], path, clip_folders)
+        if why:
+            out["not_a_clip"] = why
     if row["error"]:
         out["error"] = row["error"]
     out["links"] = [dict(r) for r in links]

@@ -21,6 +21,7 @@ class Summary:
     pages_written: int = 0
     pages_removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    links_dropped: dict[str, int] = field(default_factory=dict)  # links of clips not kept as links, by kind
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
     dry_run: bool = False  # nothing was written: the counts say what a real run would do
@@ -29,14 +30,22 @@ class Summary:
         self.seconds = time.monotonic() - self.started
         return self
 
+    def _links(self) -> str:
+        """``links dropped 5 (hashtag search 4, video source 1), `` or "" (see the README)."""
+        if not self.links_dropped:
+            return ""
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.links_dropped.items()))
+        return f"links {'to drop' if self.dry_run else 'dropped'} {sum(self.links_dropped.values())} ({kinds}), "
+
     def line(self) -> str:
         if self.dry_run:
             return (f"dry run, nothing written: scanned {self.scanned}, would normalise {self.normalised}, "
                     f"would index {self.indexed}, would remove {self.removed}, failed {len(self.failed)}, "
-                    f"{self.seconds:.2f} s")
+                    f"{self._links()}{self.seconds:.2f} s")
         return (f"scanned {self.scanned}, normalised {self.normalised}, indexed {self.indexed}, "
                 f"removed {self.removed}, failed {len(self.failed)}, pages {self.pages_written} written"
-                f"{f' {self.pages_removed} removed' if self.pages_removed else ''}, {self.seconds:.2f} s")
+                f"{f' {self.pages_removed} removed' if self.pages_removed else ''}, {self._links()}"
+                f"{self.seconds:.2f} s")
 
     def as_dict(self) -> dict:
         """The summary for ``--format json``."""
@@ -45,6 +54,7 @@ class Summary:
                "restored": self.restored, "pages_written": self.pages_written,
                "pages_removed": self.pages_removed,
                "failed": [{"path": p, "reason": r} for p, r in self.failed],
+               "links_dropped": dict(sorted(self.links_dropped.items())),
                "seconds": round(self.seconds, 3)}
         return out
 

@@ -128,7 +128,7 @@ class Run:
         if rel in self.conflicts:
             p.draft = p.draft_error = None  # a conflict copy is never normalised as a new clip
             if p.info is None:
-                p.info = read_note(rel, loaded.decoded.text)
+                p.info = read_note(rel, loaded.decoded.text, clip_folders=self.vault.config.clip_folders)
                 p.analysis = self.analyse_note(p.info)
             p.info.kind = "conflict"
         if p.draft_error is not None:
@@ -137,12 +137,13 @@ class Run:
             p.info.error = p.draft_error.reason
         terms = self.tagger.candidate_terms(p.analysis)
         if p.draft is not None:
+            from vaulttool.core.clip import normalise as core
             from vaulttool.core.clip.urls import url_key
 
             draft = p.draft
-            source = draft.props.get("source") or (draft.split.data.get("source") if draft.split.status == "ok" else "")
+            source = core.source_url(draft)
             item = _Pending(rel, loaded, draft, str(draft.props.get("created") or ""),
-                            url_key(str(source)) if source else None, "\x1f".join(terms), tuple(draft.topics))
+                            url_key(source) if source else None, "\x1f".join(terms), tuple(draft.topics))
             if draft.analysis is not None and p.key:
                 # the analysis (the bulk of a waiting clip's memory) is in the index's cache already
                 item.analysis_key = p.key
@@ -223,6 +224,7 @@ class Run:
                         self.reporter.event("diff", loaded.rel, _diff(loaded, draft, target))
                     self.reporter.event("would normalise", loaded.rel, _detail(draft, target))
                     self.summary.normalised += 1
+                    _count_links(self.summary, draft)
                     continue
                 one = stage_result(self.vault, self.originals, loaded, draft)
             except NoteError as err:
@@ -279,6 +281,7 @@ class Run:
                 self._index_as_is(one.loaded, err.reason, retry=True)
                 continue
             self.summary.normalised += 1
+            _count_links(self.summary, one.draft)
             self.reporter.event("normalised", one.loaded.rel, _detail(one.draft, target))
             self._reindex_written(one.loaded, target, one.data, one.st, one.draft)
             ctx.written(one.draft.url_key, one.loaded.rel)
@@ -306,7 +309,7 @@ class Run:
         from vaulttool.core.noteinfo import read_note
         from vaulttool.vault.walk import FileStat
 
-        info = read_note(loaded.rel, loaded.decoded.text)
+        info = read_note(loaded.rel, loaded.decoded.text, clip_folders=self.vault.config.clip_folders)
         info.error = error or info.error
         analysis = self.analyse_note(info)
         st = FileStat(loaded.st.st_size, -1) if retry else loaded.st
@@ -324,8 +327,9 @@ class Run:
             # indexed by an earlier run under its old name: that name is gone (pages and links follow)
             indexing.remove(self.store, loaded.rel, self.changes)
         text = draft.result  # what was just written (its front matter checked when it was rendered)
-        info = read_note(target, text, split(text, draft.result_data), draft.body_links)
-        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
+        info = read_note(target, text, split(text, draft.result_data), draft.body_links,
+                         clip_folders=self.vault.config.clip_folders)
+        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft, for_tags=False):
             analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
         else:
             analysis = self.analyse_note(info)
@@ -382,6 +386,11 @@ def _diff(loaded: Loaded, draft: core.Draft, target: str) -> str:
     before = loaded.decoded.text.splitlines(keepends=True)
     after = (draft.result or "").splitlines(keepends=True)
     return "".join(difflib.unified_diff(before, after, f"a/{loaded.rel}", f"b/{target}"))
+
+
+def _count_links(summary: Summary, draft: core.Draft) -> None:
+    for kind, n in draft.clip.dropped_links.items():
+        summary.links_dropped[kind] = summary.links_dropped.get(kind, 0) + n
 
 
 def _detail(draft: core.Draft, target: str) -> str:

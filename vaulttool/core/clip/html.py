@@ -14,6 +14,7 @@ is removed and listed in ``dropped``. Text nodes are escaped by :mod:`vaulttool.
 
 from __future__ import annotations
 
+import html as _html
 import re
 from dataclasses import dataclass, field
 
@@ -50,6 +51,20 @@ class HtmlConversion:
     links: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    # links that are not kept as links, by kind (their text stays): see DROPPED_LINKS
+    dropped_links: dict[str, int] = field(default_factory=dict)
+
+
+# Links a clip's HTML holds that do not survive as links, and why (the README lists them):
+DROPPED_LINKS = {
+    "hashtag search": "Weibo's search page for a #hashtag#: the hashtag text stays, and the topic goes to `topics`",
+    "video source": "a <video>'s <source> URL: signed, it expires within hours (the poster image and the post link stay)",
+    "unsafe link": "a javascript:, data: or other non-web URL",
+}
+
+
+def _count(result: "HtmlConversion", kind: str) -> None:
+    result.dropped_links[kind] = result.dropped_links.get(kind, 0) + 1
 
 
 def _add(items: list[str], value: str) -> None:
@@ -162,6 +177,17 @@ class _Converter(MarkdownConverter):
                 text = text.rstrip()
         return text
 
+    # ---- inline HTML that Obsidian renders: kept as HTML (``<sup>`` is not Markdown)
+
+    def _keep_inline(self, el, text, parent_tags):
+        if not text.strip():
+            return text
+        attrs = "".join(f' {a}="{_html.escape(str(el[a]), quote=True)}"' for a in _KEPT_ATTRS if el.get(a))
+        prefix, suffix, inner = chomp(text)
+        return f"{prefix}<{el.name}{attrs}>{inner}</{el.name}>{suffix}"
+
+    convert_sup = convert_sub = convert_mark = convert_u = convert_ins = convert_small = _keep_inline
+
     def convert_br(self, el, text, parent_tags):
         return " " if "_inline" in parent_tags else "\n"
 
@@ -179,9 +205,11 @@ class _Converter(MarkdownConverter):
             name = weibo.hashtag_name(el.get_text())
             if name:
                 _add(self.result.hashtags, name)
+                _count(self.result, "hashtag search")
                 return prefix + text + suffix
         if not is_safe_url(href):
             self._drop(f"unsafe link: {href[:100]}")
+            _count(self.result, "unsafe link")
             return prefix + text + suffix
         href = unwrap_redirect(href)
         if weibo.is_super_topic(href) and text:
@@ -242,7 +270,49 @@ class _Converter(MarkdownConverter):
     def convert_source(self, el, text, parent_tags):
         if el.parent is not None and el.parent.name in ("video", "audio") and el.get("src"):
             self._drop(f"<source src={el['src'][:200]}>")
+            _count(self.result, "video source")
         return ""
+
+
+KEPT_INLINE = frozenset({"sup", "sub", "mark", "u", "ins", "small", "kbd"})
+_KEPT_ATTRS = ("title",)
+_BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "ul", "ol", "blockquote", "pre",
+                     "table", "section", "article", "figure", "header", "footer", "dl"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote", "pre"})
+
+
+def _is_layout(table: Tag) -> bool:
+    """A table used for layout, not data: a cell holds headings, lists, a nested table or several
+    paragraphs, or the table's only cell holds a block."""
+    cells = [c for c in table.find_all(["td", "th"]) if c.find_parent("table") is table]
+    if not cells:
+        return False
+    if len(cells) == 1 and any(c.name in _BLOCKS for c in cells[0].find_all(True)):
+        return True
+    for cell in cells:
+        blocks = [c for c in cell.find_all(True) if c.name in _BLOCKS]
+        if any(b.name in _HEADINGS for b in blocks) or len([b for b in blocks if b.name in ("p", "div")]) >= 2:
+            return True
+    return False
+
+
+def _unwrap_layout_tables(soup: BeautifulSoup) -> None:
+    """A layout table becomes its cells' content as blocks (a data table stays a table)."""
+    for table in reversed(soup.find_all("table")):
+        if table.__dict__.get("_decomposed") or not _is_layout(table):
+            continue
+        holder = soup.new_tag("div")
+        for cell in [c for c in table.find_all(["td", "th"]) if c.find_parent("table") is table]:
+            block = soup.new_tag("div")
+            for child in list(cell.children):
+                block.append(child.extract())
+            holder.append(block)
+        for caption in table.find_all("caption", recursive=False):
+            para = soup.new_tag("p")
+            for child in list(caption.children):
+                para.append(child.extract())
+            holder.insert(0, para)
+        table.replace_with(holder)
 
 
 def _sanitise(soup: BeautifulSoup, result: HtmlConversion) -> None:
@@ -298,6 +368,8 @@ def html_to_markdown(html: str) -> HtmlConversion:
     result = HtmlConversion(markdown="")
     soup = BeautifulSoup(html or "", "html.parser", element_classes={Tag: _Tag})
     _sanitise(soup, result)
+    if "<table" in (html or "").lower():
+        _unwrap_layout_tables(soup)
     converted = _Converter(result).convert_soup(soup)
     result.markdown = escape_plain_text(_tidy(converted))
     return result

@@ -10,6 +10,7 @@ range, and every other line is kept exactly:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["Cleaned", "convert_html_blocks", "restyle"]
@@ -32,6 +33,7 @@ class Cleaned:
     hashtags: list[str] = field(default_factory=list)
     super_topics: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    dropped_links: dict[str, int] = field(default_factory=dict)
 
 
 def _blocks(tokens):
@@ -48,11 +50,16 @@ def _blocks(tokens):
     return out
 
 
+# Inline HTML that Obsidian renders as it is: a paragraph holding only these is left untouched.
+_KEPT_INLINE = re.compile(r"(?i)^</?(?:sup|sub|mark|u|ins|small|kbd|abbr)(?:\s[^<>]*)?>$")
+
+
 def _has_html(block_tokens) -> bool:
     for tok in block_tokens:
         if tok.type == "html_block":
             return True
-        if tok.type == "inline" and any(c.type == "html_inline" for c in tok.children or ()):
+        if tok.type == "inline" and any(c.type == "html_inline" and not _KEPT_INLINE.match(c.content.strip())
+                                        for c in tok.children or ()):
             return True
     return False
 
@@ -87,6 +94,8 @@ def convert_html_blocks(markdown: str) -> Cleaned:
         result.hashtags.extend(h for h in conv.hashtags if h not in result.hashtags)
         result.super_topics.extend(t for t in conv.super_topics if t not in result.super_topics)
         result.dropped.extend(conv.dropped)
+        for kind, n in conv.dropped_links.items():
+            result.dropped_links[kind] = result.dropped_links.get(kind, 0) + n
     out.extend(lines[pos:])
     result.markdown = "".join(out)
     return result
@@ -100,7 +109,9 @@ def restyle(markdown: str) -> str:
     lines = markdown.splitlines(keepends=True)
     drop: set[int] = set()
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.markup in ("=", "-") and tok.map:
+        # (a setext heading inside a list or a quote stays as it is: moved to column 0 it would end
+        # the list and turn the item's following lines into an indented code block)
+        if tok.type == "heading_open" and tok.markup in ("=", "-") and tok.map and tok.level == 0:
             start, end = tok.map
             level = 1 if tok.markup == "=" else 2
             content_lines = [ln.strip() for ln in lines[start : end - 1]]

@@ -24,7 +24,7 @@ __all__ = ["Draft", "Context", "prepare", "finish", "PREPARE", "FINISH", "Skip"]
 
 _CONFLICT = re.compile(r"^(<{7}|>{7})(?: |$)", re.M)
 ORDER = ("title", "source", "author", "published", "created", "description", "tags", "site", "type",
-         "topics", "aliases", "duplicate_of")
+         "image", "topics", "aliases", "duplicate_of")
 
 
 class Skip(Exception):
@@ -52,6 +52,7 @@ class Draft:
     decoded: Decoded
     file_time: str  # ISO date-time of the file, the fallback for ``created``
     explicit: bool = False  # named by the user in ``normalise PATH`` (may add properties to own notes)
+    clip_folders: tuple[str, ...] | None = None  # folders whose notes with a URL are clips (None: defaults)
     split: Split | None = None
     format: str | None = None
     clip: Clip | None = None
@@ -68,6 +69,7 @@ class Draft:
     # tags: read where the note alone is at hand (a worker process), for the index to take once written
     body_links: tuple | None = None
     messages: list[str] = field(default_factory=list)
+    original_title: str | None = None  # the title as the clip had it, when vaulttool cleaned it
 
     @property
     def props(self) -> dict:
@@ -84,7 +86,7 @@ def step_refuse(d: Draft, ctx) -> None:
 
 
 def step_detect(d: Draft, ctx) -> None:
-    d.format = formats.detect(d.text, d.split)
+    d.format = formats.detect(d.text, d.split, d.path, d.clip_folders)
     if d.format:
         return
     if d.split.status not in ("ok", "none"):
@@ -105,12 +107,61 @@ def step_extract(d: Draft, ctx) -> None:
         d.messages.extend(d.clip.messages)
 
 
+def step_title(d: Draft, ctx) -> None:
+    """Titles vaulttool sets are plain text: no Markdown, no entities; Weibo titles without hashtag
+    marks, repost chains, ``网页链接`` or the cut's ``...``; SimpRead's title is its file name."""
+    from vaulttool.core.clip.titles import clean_title, uncut, weibo_title
+
+    if d.clip.format == "note":
+        return
+    if d.clip.format == "simpread" and "title" not in d.props:
+        stem = _stem(d.path)
+        if stem.strip():
+            d.props["title"] = clean_title(stem)
+    title = d.props.get("title")
+    if not isinstance(title, str) or not title:
+        return
+    new = title
+    if d.clip.format == "ai-info":  # the pipeline cuts long titles with `...`
+        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or new
+    new = clean_title(new) or title
+    if new != title:
+        d.props["title"] = new
+        d.original_title = title
+
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\(<?(?P<url>https?://[^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\)")
+_HTML_IMG = re.compile(r"""<img\b[^>]*?\ssrc=["'](?P<url>https?://[^"'\s>]+)""", re.I)
+_FENCED = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+
+
+def first_image(body: str) -> str | None:
+    """The URL of the first image of a clip's body (outside code), or None."""
+    if "![" not in body and "<img" not in body:
+        return None
+    text = _FENCED.sub("", body) if ("```" in body or "~~~" in body) else body
+    found = [m for m in (_IMAGE.search(text), _HTML_IMG.search(text)) if m]
+    return min(found, key=lambda m: m.start()).group("url") if found else None
+
+
+def step_image(d: Draft, ctx) -> None:
+    """``image`` (Web Clipper's name for the page's picture) from the first content image, when the
+    clipper gave none."""
+    if d.clip.format == "note" or "image" in d.props:
+        return
+    if d.split.status == "ok" and d.split.data.get("image"):
+        return
+    url = first_image(d.clip.body)
+    if url:
+        d.props["image"] = url
+
+
 def step_topics(d: Draft, ctx) -> None:
     from vaulttool.core.tags.rules import weibo_hashtags
 
     existing = d.split.data.get("topics") if d.split.status == "ok" else None
     seen: list[str] = [str(t) for t in existing] if isinstance(existing, list) else []
-    title = str(d.props.get("title", ""))
+    title = str(d.original_title or d.props.get("title", ""))
     for topic in [*weibo_hashtags(title), *d.clip.hashtags, *d.clip.super_topics]:
         topic = topic.strip().strip("#").strip()
         if topic and topic not in seen:
@@ -118,19 +169,36 @@ def step_topics(d: Draft, ctx) -> None:
     d.topics = seen
 
 
+# Clippers that put the clip's date in the file name (Cubox: ``{{title}}-{{create_time}}``).
+_DATED_NAMES = {"cubox"}
+
+
+def _stem(path: str) -> str:
+    name = path.rpartition("/")[2]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
 def step_created(d: Draft, ctx) -> None:
     if d.clip.format == "note":
         return
     have = d.split.data.get("created") if d.split.status == "ok" else None
     if not d.props.get("created") and not have:
-        d.props["created"] = d.file_time
+        named = filenames.date_in_name(_stem(d.path)) if d.clip.format in _DATED_NAMES else None
+        d.props["created"] = named or d.file_time
 
 
-def text_of(d: Draft) -> tuple[str, str, str]:
+def text_of(d: Draft, *, for_tags: bool = True) -> tuple[str, str, str]:
+    """(title, description, body) as the tagger sees them: without the clip's machinery (plugin link
+    labels, encoded placeholders, licence strings; see :mod:`vaulttool.core.clip.machinery`) unless
+    ``for_tags`` is false."""
+    from vaulttool.core.clip.machinery import for_tagging
+
     data = d.split.data if d.split.status == "ok" else {}
     title = str(d.props.get("title") or data.get("title") or "")
     desc = str(d.props.get("description") or data.get("description") or "")
-    return title, desc, d.clip.body
+    if not for_tags:
+        return title, desc, d.clip.body
+    return title, for_tagging(desc), for_tagging(d.clip.body)
 
 
 def written_body(d: Draft) -> str:
@@ -157,16 +225,29 @@ def step_analyse(d: Draft, ctx) -> None:
     d.analysis = ctx.tagger.analyse(title, desc, body)
 
 
+def is_url(text: str) -> bool:
+    return bool(re.match(r"(?i)^https?://\S+$", text.strip()))
+
+
+def source_url(d: Draft) -> str | None:
+    """The clip's URL for duplicates: ``source`` when it is a URL, else ``original_url`` (Omnivore)."""
+    data = d.split.data if d.split.status == "ok" else {}
+    for key in ("source", "original_url"):
+        value = d.props.get(key) or data.get(key)
+        if isinstance(value, str) and is_url(value):
+            return value.strip()
+    return None
+
+
 def step_duplicate(d: Draft, ctx) -> None:
     from vaulttool.core.clip.urls import url_key
 
-    data = d.split.data if d.split.status == "ok" else {}
-    source = d.props.get("source") or data.get("source")
+    source = source_url(d)
     if d.clip.format == "note" or not source:
-        return
+        return  # only a URL names a source (Omnivore may write `source: 微信公众号`, a name)
     d.url_key = url_key(str(source))
     d.duplicate = earlier = ctx.duplicate_of(d.url_key, d.path)
-    if earlier and "duplicate_of" not in data:
+    if earlier and "duplicate_of" not in (d.split.data if d.split.status == "ok" else {}):
         d.props["duplicate_of"] = ctx.link_to(earlier[0])
         d.messages.append(f"same URL as {earlier[0]}")
 
@@ -201,15 +282,51 @@ def step_tags(d: Draft, ctx) -> None:
     d.tags, d.auto_tags = merge_tags(current, record, derived)
 
 
+# Formats whose file names are not chosen by anyone: the corpus pipeline writes ``_`` for spaces and
+# cuts names at about 80 characters with ``...``; they are named after the title instead.
+_TITLE_NAMED = {"ai-info"}
+
+
+def _aliases(d: Draft) -> list[str]:
+    have = d.props.get("aliases")
+    if have is None and d.split.status == "ok":
+        have = d.split.data.get("aliases")
+    if isinstance(have, str):
+        have = [have]
+    return [str(a) for a in have] if isinstance(have, list) else []
+
+
+def add_aliases(d: Draft, names) -> None:
+    """Append ``names`` to the clip's ``aliases`` (kept as they are; each name once)."""
+    current = _aliases(d)
+    new = [n for n in names if n and n not in current]
+    if new:
+        d.props["aliases"] = current + new
+
+
 def step_file_name(d: Draft, ctx) -> None:
+    """Rename only what needs it (see :func:`vaulttool.core.filenames.rename_reason`), and the corpus
+    format's names; never a note other notes link to. The old name always goes into ``aliases``."""
     if d.clip.format == "note":
         return
     folder, _, name = d.path.rpartition("/")
+    old = _stem(d.path)
     title = str(d.props.get("title") or (d.split.data.get("title") if d.split.status == "ok" else "") or "")
-    stem = filenames.safe_stem(title) if title else filenames.safe_stem(name[:-3] if name.endswith(".md") else name)
+    if d.clip.format in _TITLE_NAMED:
+        stem = filenames.clip_stem(title or old)
+    else:
+        why = filenames.rename_reason(name)
+        if why is None:
+            return
+        stem = filenames.clip_stem(old)  # the name the user or the clipper chose, made safe
     prefix = f"{folder}/" if folder else ""
     candidate = f"{prefix}{stem}.md"
     if candidate == d.path:
+        return
+    linked = getattr(ctx, "linked_from", None)
+    sources = linked(d.path) if linked else []
+    if sources:
+        d.messages.append(f"not renamed: {len(sources)} note(s) link to it by this name ({sources[0]})")
         return
     n = 2
     while ctx.path_taken(candidate) and candidate.lower() != d.path.lower():
@@ -217,11 +334,8 @@ def step_file_name(d: Draft, ctx) -> None:
         n += 1
     if candidate != d.path:
         d.new_path = candidate
-        old_title = name[:-3] if name.endswith(".md") else name
-        if title and title != stem:
-            d.props.setdefault("aliases", [title])
-        elif old_title != stem:
-            d.props.setdefault("aliases", [old_title])
+        extra = [t for t in (title, d.original_title) if t and t != stem and filenames.linkable(t)]
+        add_aliases(d, [old, *extra])
 
 
 def _ordered(props: dict) -> dict:
@@ -259,6 +373,8 @@ PREPARE: list[tuple[str, Step]] = [
     ("refuse", step_refuse),
     ("detect", step_detect),
     ("extract", step_extract),
+    ("title", step_title),
+    ("image", step_image),
     ("topics", step_topics),
     ("created", step_created),
     ("links", step_links),

@@ -21,8 +21,11 @@ RAW, AI, META = "原始摘要", "AI 摘要", "元数据"
 _PAPER_SITES = {"arXiv", "OpenReview", "ACL Anthology", "bioRxiv", "medRxiv", "Papers with Code", "Semantic Scholar"}
 
 
-def detect(text: str, split: Split) -> bool:
-    return split.status == "none" and bool(_HEAD.match(text))
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
+    # `# title` + `**URL**:` alone is how many people start a note by hand; the pipeline's own
+    # sections are its marker.
+    return (split.status == "none" and bool(_HEAD.match(text))
+            and any(f"\n## {name}" in text for name in (RAW, AI, META)))
 
 
 def _sections(text: str, start: int) -> list[tuple[str, str]]:
@@ -68,9 +71,7 @@ def extract(text: str, split: Split) -> Clip:
         if looks_like_html(content):
             conv = html_to_markdown(content)
             converted = conv.markdown
-            clip.hashtags.extend(h for h in conv.hashtags if h not in clip.hashtags)
-            clip.super_topics.extend(t for t in conv.super_topics if t not in clip.super_topics)
-            clip.messages.extend(f"removed {d}" for d in conv.dropped)
+            clip.took(conv)
         else:
             converted = escape_plain_text(content)
         if name == AI and not description:

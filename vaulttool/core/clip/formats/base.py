@@ -29,3 +29,12 @@ class Clip:
     super_topics: list[str] = field(default_factory=list)
     explicit_tags: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    dropped_links: dict[str, int] = field(default_factory=dict)  # links not kept as links, by kind
+
+    def took(self, converted) -> None:
+        """Take what an HTML conversion found (hashtags, super topics, what it removed)."""
+        self.hashtags.extend(h for h in converted.hashtags if h not in self.hashtags)
+        self.super_topics.extend(t for t in converted.super_topics if t not in self.super_topics)
+        self.messages.extend(f"removed {d}" for d in converted.dropped)
+        for kind, n in converted.dropped_links.items():
+            self.dropped_links[kind] = self.dropped_links.get(kind, 0) + n

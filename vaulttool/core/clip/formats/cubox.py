@@ -17,14 +17,20 @@ _H1 = re.compile(r"^# (.(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)  # (greedy to the la
 _LINKS_LINE = re.compile(r"^\s*\[(?:Read in Cubox|Read Original|在 Cubox 中阅读|阅读原文)\]\(", re.M)
 
 
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     return split.status == "ok" and "cubox_url" in split.data and "id" in split.data
 
 
 def _description(body: str, after: int) -> str:
+    """The paragraph after the title (Cubox's ``{{{description}}}``), skipping links, images and rules;
+    a paragraph of clip machinery alone (link labels, licence strings) is no description."""
+    from vaulttool.core.clip.machinery import for_tagging
+
     for para in re.split(r"\n\s*\n", body[after:]):
         para = para.strip()
-        if not para or para.startswith(("#", ">", "[", "!", "-", "*")) or _LINKS_LINE.match(para):
+        if not para or para.startswith(("#", ">", "!", "-", "*")) or _LINKS_LINE.match(para) or para == "---":
+            continue
+        if not re.search(r"\w", for_tagging(para)):
             continue
         return " ".join(line.strip() for line in para.splitlines())
     return ""
@@ -38,14 +44,16 @@ def extract(text: str, split: Split) -> Clip:
     body = text[split.body_start :]
     cleaned = convert_html_blocks(body)
     clip = Clip("cubox", {}, cleaned.markdown, edit_in_place=True)
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    clip.took(cleaned)
+    from vaulttool.core.clip.titles import clean_title, plain_text
+
     h1 = _H1.search(cleaned.markdown)
     if h1 and "title" not in data:
-        clip.props["title"] = h1.group(1)
+        clip.props["title"] = clean_title(h1.group(1))
     url = data.get("url")
     if isinstance(url, str) and url and "source" not in data:
         clip.props["source"] = url
-    desc = _description(cleaned.markdown, h1.end() if h1 else 0)
+    desc = plain_text(_description(cleaned.markdown, h1.end() if h1 else 0))
     if desc and "description" not in data:
         clip.props["description"] = desc
     site = site_name(url) if isinstance(url, str) else None

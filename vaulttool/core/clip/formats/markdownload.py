@@ -32,7 +32,7 @@ def _lenient(block: str) -> dict | None:
     return out if set(out) <= _KNOWN and {"source", "created"} & set(out) else None
 
 
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     if split.status == "none":
         head = _HEAD.match(text)
         return bool(head and head.group("excerpt"))
@@ -44,6 +44,31 @@ def detect(text: str, split: Split) -> bool:
         # Broken front matter without it (a Web Clipper note whose tags line broke) is not ours.
         return bool(_UTC.match(str(data.get("created", ""))))
     return False
+
+
+_EXCERPT = re.compile(r"> ## Excerpt[ \t]*\r?\n")
+
+
+def _head(body: str) -> tuple[str, str, int] | None:
+    """(title, excerpt, end of the head). The template writes ``> {excerpt}``: only the excerpt's
+    first line gets the ``>``, the rest of a multi-paragraph excerpt follows as plain lines up to the
+    template's ``---`` rule."""
+    m = _HEAD.match(body)
+    if not m:
+        return None
+    title = m.group("title")
+    e = _EXCERPT.search(body, m.start("excerpt")) if m.group("excerpt") else None
+    if e is None:
+        return title, "", m.end()
+    pos, taken = e.end(), []
+    for line in body[e.end():].splitlines(keepends=True):
+        if line.strip() == "---":
+            return title, "".join(taken), pos + len(line)
+        if line.startswith("#") or len(taken) > 400:
+            break
+        taken.append(line)
+        pos += len(line)
+    return title, m.group("excerpt")[e.end() - m.start("excerpt"):], m.end()
 
 
 def _iso(created: str) -> str:
@@ -77,22 +102,22 @@ def extract(text: str, split: Split) -> Clip:
         else:
             data = _lenient(split.block) or {}
             clip.messages.append(f"front matter was invalid YAML ({split.error}); read it line by line")
-    head = _HEAD.match(body)
+    from vaulttool.core.clip.titles import clean_title, plain_text
+
+    head = _head(body)
     title = str(data.pop("title", "") or "")
     description = ""
     if head:
-        title = title or head.group("title")
-        excerpt = head.group("excerpt") or ""
-        description = " ".join(
-            ln.lstrip(">").strip() for ln in excerpt.splitlines()[1:] if ln.lstrip(">").strip()
-        )
-        body = body[head.end() :]
+        title = title or clean_title(head[0])
+        excerpt = "\n".join(ln[1:] if ln.startswith(">") else ln for ln in head[1].splitlines())
+        description = plain_text(excerpt)
+        body = body[head[2] :]
         rule = _RULE.match(body)
-        if rule and head.group("excerpt"):
+        if rule and head[1]:
             body = body[rule.end() :]
     cleaned = convert_html_blocks(body.lstrip("\r\n"))
     clip.body = cleaned.markdown
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
+    clip.took(cleaned)
     props: dict = {}
     if title:
         props["title"] = title

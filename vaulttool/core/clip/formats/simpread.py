@@ -2,6 +2,9 @@
 转码， 原文地址 [host](url)``, setext headings, ``*   `` bullets, no front matter.
 
 The attribution line is kept (it is the clip's own credit line); headings become ATX and bullets ``-``.
+SimpRead keeps the page's title only in the file name (the headings of the content are the page's own
+sections, ``图``, ``第一步``): the normaliser takes the title from the file name. A quote right after
+the credit line is the page's description.
 """
 
 from __future__ import annotations
@@ -12,18 +15,10 @@ from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.frontmatter import Split
 
 _BANNER = re.compile(r"\A>\s*本文由\s*\[简悦\s*SimpRead\]\([^)]*\)\s*转码[，,]?\s*原文地址\s*\[[^\]]*\]\((?P<url>[^)\s]+)\)[^\n]*\n?")
-# The H1 line whole (greedy to its end: linear), its closing ``#`` sequence taken off in _atx_title; a
-# lazy title followed by ``[ \t]*#*[ \t]*$`` backtracked cubically on a title ending in many spaces.
-_ATX_H1 = re.compile(r"^# (.+)$", re.M)
+_QUOTE = re.compile(r"(?:[ \t]*\n)*((?:[ \t]{0,3}>[^\n]*(?:\n|\Z))+)")
 
 
-def _atx_title(line: str) -> str:
-    """The text of an ATX heading's line (after ``# ``), its closing sequence (spaces, ``#``s, spaces)
-    taken off: what ``(.+?)[ \t]*#*[ \t]*$`` captures, without its backtracking."""
-    return line[:1] + line[1:].rstrip(" \t").rstrip("#").rstrip(" \t")
-
-
-def detect(text: str, split: Split) -> bool:
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     return split.status == "none" and bool(_BANNER.match(text))
 
 
@@ -38,11 +33,16 @@ def extract(text: str, split: Split) -> Clip:
     cleaned = convert_html_blocks(rest)
     body = banner.group(0).rstrip("\r\n") + "\n" + cleaned.markdown
     clip = Clip("simpread", {}, body)
-    clip.hashtags, clip.super_topics = cleaned.hashtags, cleaned.super_topics
-    h1 = _ATX_H1.search(cleaned.markdown)
-    if h1:
-        clip.props["title"] = _atx_title(h1.group(1)).strip()
+    clip.took(cleaned)
     clip.props["source"] = url
+    quote = _QUOTE.match(text, banner.end())
+    if quote:
+        from vaulttool.core.clip.titles import plain_text
+
+        lines = [ln.lstrip()[1:] for ln in quote.group(0).splitlines() if ln.strip()]
+        desc = plain_text("\n".join(lines))
+        if desc:
+            clip.props["description"] = desc
     site = site_name(url)
     if site:
         clip.props["site"] = site

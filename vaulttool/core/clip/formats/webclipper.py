@@ -23,7 +23,18 @@ def _tags(value) -> list[str]:
     return []
 
 
-def detect(text: str, split: Split) -> bool:
+# The default template writes every one of these keys, in this order, empty ones as `key:`.
+TEMPLATE_KEYS = ("title", "source", "author", "published", "created", "description")
+
+
+def _template_shape(data: dict) -> bool:
+    keys = [k for k in data if k in TEMPLATE_KEYS]
+    return tuple(keys) == TEMPLATE_KEYS
+
+
+def detect(text: str, split: Split, in_folder: bool = False) -> bool:
+    """Strong evidence only: the template's ``clippings`` tag, its whole key set in its order, or a
+    clip folder. A ``source`` URL with ``created`` alone is what users' own notes carry too."""
     if split.status != "ok":
         return False
     data = split.data
@@ -31,7 +42,7 @@ def detect(text: str, split: Split) -> bool:
     if not (isinstance(source, str) and _URL.match(source)):
         return False
     tags = [t.lower() for t in _tags(data.get("tags"))]
-    return "created" in data or "clippings" in tags or "published" in data
+    return "clippings" in tags or _template_shape(data) or in_folder
 
 
 def extract(text: str, split: Split) -> Clip:
@@ -41,9 +52,7 @@ def extract(text: str, split: Split) -> Clip:
     body = text[split.body_start :]
     cleaned = convert_html_blocks(body)
     clip = Clip("web-clipper", {}, cleaned.markdown, edit_in_place=True)
-    clip.hashtags = cleaned.hashtags
-    clip.super_topics = cleaned.super_topics
-    clip.messages.extend(f"removed {d}" for d in cleaned.dropped)
+    clip.took(cleaned)
     site = site_name(split.data["source"])
     if site and "site" not in split.data:
         clip.props["site"] = site
