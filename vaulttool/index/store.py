@@ -234,9 +234,10 @@ class Store:
 
     def put_note(self, info: NoteInfo, *, size: int, mtime_ns: int, hash: str, name_key: str,
                  link_keys: list[str], contexts: list[str], terms: Iterable[str] = (),
-                 search: tuple[str, str] | None = None) -> int:
-        """Insert or update a note with its tags, topics, links, terms and (``search``: segmented
-        title and body) its full-text entry."""
+                 search: tuple[str, str, str] | None = None) -> int:
+        """Insert or update a note with its tags, topics, links, terms and (``search``: the index
+        text of its title, tags and body, see :mod:`vaulttool.core.query.searchtext`) its full-text
+        entry."""
         from vaulttool.core.tags.rules import tag_key
 
         c = self.conn
@@ -272,7 +273,7 @@ class Store:
         c.executemany("INSERT OR IGNORE INTO note_terms(note_id, term) VALUES (?,?)",
                       [(note_id, t) for t in terms])
         if search is not None:
-            c.execute("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", (note_id, *search))
+            c.execute("INSERT INTO fts(rowid, title, tags, body) VALUES (?, ?, ?, ?)", (note_id, *search))
         return note_id
 
     def delete_note(self, path: str) -> None:
