@@ -376,6 +376,19 @@ class Store:
                                          chunk))
         return out, n_docs
 
+    # -- full-text search ------------------------------------------------------------------
+    def save_fold(self, table: dict[int, str]) -> None:
+        """Keep the character fold the full-text table is built with (once per store)."""
+        if getattr(self, "_fold_saved", False):
+            return
+        self.conn.execute("DELETE FROM search_fold")
+        self.conn.executemany("INSERT INTO search_fold(code, folded) VALUES (?, ?)", table.items())
+        self._fold_saved = True
+
+    def load_fold(self) -> dict[int, str]:
+        """The character fold the full-text table was built with (empty before any note was put)."""
+        return dict(self.conn.execute("SELECT code, folded FROM search_fold"))
+
     # -- vault-wide facts the normaliser asks for --------------------------------------------
     def earliest_with_url(self, url_key: str, exclude: str) -> tuple[str, list[str]] | None:
         row = self.conn.execute(

@@ -49,6 +49,11 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
     if store.schema < SEARCH_SCHEMA:
         raise UsageError("the index was made by an older vaulttool: run `vaulttool reindex` once to "
                          "upgrade it (every note is read again)")
+    from vaulttool.core.query.searchtext import use_table
+
+    table = store.load_fold()
+    if table:  # fold the words as the index folded the notes (and OpenCC need not be loaded)
+        use_table(table)
     if pinyin:
         from vaulttool.usecases.pinyin_search import expand
 

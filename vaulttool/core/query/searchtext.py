@@ -21,72 +21,71 @@ Design (why search finds what ``grep`` finds):
   Latin words are looked for in the index by their words, and each candidate is then checked against
   the note's own (folded) text with :func:`term_regex`, so ``C++`` returns only notes holding ``C++``.
 
-This module is pure; OpenCC is imported on first use of :func:`fold` (never by ``vaulttool query``).
+This module is pure; OpenCC is imported by :func:`fold_table` only, when an index is written (a search
+folds with the table the index keeps) and never by ``vaulttool query``.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["BREAK", "HAN", "fold", "index_text", "query_tokens", "needs_check", "term_regex", "is_han"]
+__all__ = ["BREAK", "HAN", "fold", "index_text", "query_tokens", "needs_check", "term_regex", "TermPattern",
+           "is_han", "is_latin", "fold_table", "use_table"]
 
 BREAK = "\ue000"  # the break token (a private-use character: unicode61 keeps it as a token)
 
 # ideographs (BMP, extension A, compatibility, extensions B and later), kana, hangul syllables
 HAN = "\u3005\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
-_RUN = re.compile(f"([{HAN}]+)|([^\\W_{HAN}]+)|([\\W_]+)")
-_HAN_CHAR = re.compile(f"[{HAN}]")
-_LATIN_CHAR = re.compile(f"[^\\W_{HAN}]")
+_RUN: re.Pattern | None = None  # Han runs, Latin words, the rest: compiled when text is indexed (ms)
+_HAN_RANGES = ((0x3040, 0x3100), (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xAC00, 0xD7B0), (0xF900, 0xFB00),
+               (0x20000, 0x31350))
 
-_TABLE: dict[int, str] = {}  # the character fold, filled as characters are met (or all at once)
-_SEEN: set[str] = set()  # the Han characters already looked up
-_FULL = False
-_CONVERTER = None
-_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+_TABLE: dict[int, str] | None = None  # code point -> its fold, for the characters that change
+_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))  # the ideographs OpenCC may fold
 
 
 def is_han(ch: str) -> bool:
-    return bool(_HAN_CHAR.match(ch))
+    c = ord(ch)
+    return c in (0x3005, 0x3007) or any(a <= c < b for a, b in _HAN_RANGES)
 
 
-def _learn(chars: list[str]) -> None:
-    """Add ``chars`` to the fold: OpenCC's ``t2s`` of each character alone, so that the fold of a
-    character is the same in any context (a phrase-aware conversion would fold a query's character
-    and the same character inside a note's phrase differently)."""
-    global _CONVERTER
-    if _CONVERTER is None:
+def is_latin(ch: str) -> bool:
+    """A letter or digit of a script written in words (not Han): the edge of a whole word."""
+    return ch.isalnum() and not is_han(ch)
+
+
+def fold_table() -> dict[int, str]:
+    """The character fold: OpenCC's ``t2s`` of each ideograph alone (so that a character folds the
+    same in any context: a phrase-aware conversion would fold a query's character and the same
+    character inside a note's phrase differently), full-width ASCII to ASCII, the ideographic space
+    and the break character to a space. Lower case is done apart (``str.lower``). Built once (about
+    30 ms); the index keeps the table it was built with, and a search folds with that one."""
+    global _TABLE
+    if _TABLE is None:
         import opencc
 
-        _CONVERTER = opencc.OpenCC("t2s")
-        for c in range(0xFF01, 0xFF5F):  # full-width ASCII
-            _TABLE[c] = chr(c - 0xFEE0)
-        _TABLE[0x3000] = " "
-        _TABLE[ord(BREAK)] = " "
-    converted = _CONVERTER.convert("\n".join(chars)).split("\n") if chars else []
-    if len(converted) != len(chars):  # not seen with OpenCC's data; one at a time then
-        converted = [_CONVERTER.convert(c) for c in chars]
-    for a, b in zip(chars, converted):
-        if a != b and len(b) == 1:
-            _TABLE[ord(a)] = b
-    _SEEN.update(chars)
-
-
-def _table_for(text: str) -> dict[int, str]:
-    global _FULL
-    if not _FULL:
-        if len(text) > 2000:  # indexing: learn every character once (about 30 ms)
-            _learn([chr(c) for r in _RANGES for c in range(*r) if chr(c) not in _SEEN])
-            _FULL = True
-        else:  # a query: only its own characters (OpenCC loads in about 10 ms)
-            new = [c for c in set(text) if c not in _SEEN and any(a <= ord(c) < b for a, b in _RANGES)]
-            if new or (_CONVERTER is None and re.search("[\uff01-\uff5e\u3000\ue000]", text)):
-                _learn(new)
+        converter = opencc.OpenCC("t2s")
+        chars = [chr(c) for a, b in _RANGES for c in range(a, b)]
+        converted = converter.convert("\n".join(chars)).split("\n")
+        if len(converted) != len(chars):  # not seen with OpenCC's data; one at a time then
+            converted = [converter.convert(c) for c in chars]
+        table = {ord(a): b for a, b in zip(chars, converted) if a != b and len(b) == 1}
+        table.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+        table[0x3000] = " "
+        table[ord(BREAK)] = " "
+        _TABLE = table
     return _TABLE
+
+
+def use_table(table: dict[int, str]) -> None:
+    """Fold with ``table`` (the one an index was built with) from now on."""
+    global _TABLE
+    _TABLE = dict(table)
 
 
 def fold(text: str) -> str:
     """``text`` folded for matching, of the same length (see the module's doc)."""
-    out = text.translate(_table_for(text))
+    out = text.translate(_TABLE if _TABLE is not None else fold_table())
     low = out.lower()
     if len(low) == len(out):
         return low
@@ -94,6 +93,9 @@ def fold(text: str) -> str:
 
 
 def _cut(folded: str, breaks: bool) -> list[str]:
+    global _RUN
+    if _RUN is None:
+        _RUN = re.compile(f"([{HAN}]+)|([^\\W_{HAN}]+)|([\\W_]+)")
     out: list[str] = []
     prev = ""  # "h" after a Han run, "l" after a Latin word
     gap = ""
@@ -122,19 +124,63 @@ def index_text(text: str) -> str:
 def query_tokens(term: str) -> list[str]:
     """The tokens a query term looks for, in order (a phrase). Spaces typed between Han characters
     are not breaks (users space words apart); punctuation in a term is left to :func:`term_regex`."""
-    return " ".join(_cut(fold(term), False)).split()
+    out: list[str] = []
+    word = ""
+    for ch in fold(term):
+        if is_han(ch):
+            if word:
+                out.append(word)
+            out.append(ch)
+            word = ""
+        elif is_latin(ch) and ch != "_":
+            word += ch
+        elif word:
+            out.append(word)
+            word = ""
+    if word:
+        out.append(word)
+    return out
 
 
 def needs_check(term: str) -> bool:
     """Whether the index's answer for ``term`` is a superset to be checked against the note's text:
     the term holds symbols (``C++``, ``GPT-4o``) or several Latin words (a quoted phrase)."""
     f = fold(term).strip()
-    if re.search(f"[^\\w\\s]|_", f):
+    if any(not (c.isalnum() or c.isspace()) for c in f):
         return True
-    return bool(re.search(f"[^\\W_{HAN}]\\s+[^\\W_{HAN}]", f))
+    words = f.split()
+    return any(is_latin(a[-1]) and is_latin(b[0]) for a, b in zip(words, words[1:]))
 
 
-def term_regex(term: str) -> re.Pattern:
+class TermPattern:
+    """Finds a term in folded text as the search means it (see :func:`term_regex`); ``search`` and
+    ``finditer`` as a compiled pattern has them."""
+
+    def __init__(self, body: str, lead: bool, tail: bool):
+        self.pattern = re.compile(body)
+        self.lead, self.tail = lead, tail
+
+    def _whole(self, text: str, a: int, b: int) -> bool:
+        return not ((self.lead and a > 0 and is_latin(text[a - 1]))
+                    or (self.tail and b < len(text) and is_latin(text[b])))
+
+    def finditer(self, text: str):
+        pos = 0
+        while True:
+            m = self.pattern.search(text, pos)
+            if m is None:
+                return
+            if self._whole(text, m.start(), m.end()):
+                yield m
+                pos = max(m.end(), m.start() + 1)
+            else:
+                pos = m.start() + 1
+
+    def search(self, text: str):
+        return next(self.finditer(text), None)
+
+
+def term_regex(term: str) -> TermPattern:
     """A pattern finding ``term`` in folded text as the search means it: Han characters as a substring
     (spaces typed between them and around them optional), Latin words whole (no letter or digit
     right before or after), symbols as written, runs of spaces as any whitespace."""
@@ -146,12 +192,9 @@ def term_regex(term: str) -> re.Pattern:
         if ch.isspace():
             spaced = True
             continue
-        kind = "h" if _HAN_CHAR.match(ch) else "l" if _LATIN_CHAR.match(ch) else "o"
+        kind = "h" if is_han(ch) else "l" if is_latin(ch) else "o"
         if last and (spaced or {last, kind} == {"h", "l"}):
             parts.append("\\s*" if "h" in (last, kind) else "\\s+" if spaced else "")
         parts.append(re.escape(ch))
         last, spaced = kind, False
-    body = "".join(parts)
-    lead = f"(?<![^\\W_{HAN}])" if f and _LATIN_CHAR.match(f[0]) else ""
-    tail = f"(?![^\\W_{HAN}])" if f and _LATIN_CHAR.match(f[-1]) else ""
-    return re.compile(lead + body + tail)
+    return TermPattern("".join(parts), bool(f) and is_latin(f[0]), bool(f) and is_latin(f[-1]))
