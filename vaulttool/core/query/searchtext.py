@@ -123,22 +123,35 @@ def index_text(text: str) -> str:
 
 def query_tokens(term: str) -> list[str]:
     """The tokens a query term looks for, in order (a phrase). Spaces typed between Han characters
-    are not breaks (users space words apart); punctuation in a term is left to :func:`term_regex`."""
+    are not breaks (users space words apart); punctuation next to a Han character is a break, as in
+    the index (the punctuation itself is checked by :func:`term_regex`)."""
     out: list[str] = []
+    kinds: list[str] = []
     word = ""
+    punct = False  # punctuation since the last token
+
+    def add(token: str, kind: str) -> None:
+        nonlocal punct
+        if punct and kinds and "h" in (kinds[-1], kind):
+            out.append(BREAK)  # as the index has it there (the note's text is checked for the rest)
+            kinds.append("b")
+        out.append(token)
+        kinds.append(kind)
+        punct = False
+
     for ch in fold(term):
-        if is_han(ch):
-            if word:
-                out.append(word)
-            out.append(ch)
-            word = ""
-        elif is_latin(ch) and ch != "_":
+        if is_latin(ch):
             word += ch
-        elif word:
-            out.append(word)
+            continue
+        if word:
+            add(word, "l")
             word = ""
+        if is_han(ch):
+            add(ch, "h")
+        elif not ch.isspace():
+            punct = True
     if word:
-        out.append(word)
+        add(word, "l")
     return out
 
 
@@ -193,8 +206,9 @@ def term_regex(term: str) -> TermPattern:
             spaced = True
             continue
         kind = "h" if is_han(ch) else "l" if is_latin(ch) else "o"
-        if last and (spaced or {last, kind} == {"h", "l"}):
-            parts.append("\\s*" if "h" in (last, kind) else "\\s+" if spaced else "")
+        if last and (spaced or (last != kind and "h" in (last, kind))):
+            # Han next to anything: spaces optional there (typography spaces Han and Latin freely)
+            parts.append("\\s*" if "h" in (last, kind) else "\\s+")
         parts.append(re.escape(ch))
         last, spaced = kind, False
     return TermPattern("".join(parts), bool(f) and is_latin(f[0]), bool(f) and is_latin(f[-1]))
