@@ -1,38 +1,96 @@
 """``search --pinyin``: each pinyin word of the query becomes the vault's Han words that read so.
 
-The words to choose from are the vault's own terms (``note_terms``) and jieba's dictionary; a word is
-kept only when the index holds it (a note has it as a substring), the most frequent first, at most
-:data:`MAX_WORDS` per pinyin word. The query is then an ordinary search: ``jqxx`` becomes
-``机器学习 OR 机器学校 ...``.
+A typed string (``jiqixuexi``, ``jqxx``, ``jiqixx``) is read as a run of words, each from the vault's
+own terms (``note_terms``) or jieba's dictionary (two characters or more), or a single character,
+that together read as the string, and that the vault holds as a substring (each step is checked in
+the full-text index, so nothing is proposed that no note holds): ``jqxx`` is ``机器`` + ``学习``. At each
+position only the most frequent candidates are followed (:data:`PER_STEP`). The most frequent
+:data:`MAX_WORDS` runs are searched for, ORed: ``jqxx`` becomes ``机器学习 OR 经济形象 ...``.
 """
 
 from __future__ import annotations
 
 from vaulttool.index.store import Store
 
-__all__ = ["expand", "MAX_WORDS"]
+__all__ = ["expand", "MAX_WORDS", "PER_STEP"]
 
 MAX_WORDS = 20
+PER_STEP = 30  # runs kept at each position of the typed string
+CHARS_PER_STEP = 12  # single characters tried at each position (the most frequent ones)
+MAX_PARTS = 4
 
 
-def _present(store: Store, words: list[str]) -> list[tuple[str, int]]:
-    from vaulttool.core.query.search import Term
+class _Counts:
+    """How many notes hold a Han string (cached), from the full-text index."""
 
-    out = []
-    for w in words:
-        n = store.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (Term(w).fts(),)).fetchone()[0]
-        if n:
-            out.append((w, n))
-    return sorted(out, key=lambda x: (-x[1], x[0]))
+    def __init__(self, store: Store):
+        self.store = store
+        self.cache: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        n = self.cache.get(text)
+        if n is None:
+            from vaulttool.core.query.search import Term
+
+            n = self.store.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (Term(text).fts(),)).fetchone()[0]
+            self.cache[text] = n
+        return n
+
+    def chars(self, chars: list[str]) -> dict[str, int]:
+        """Note counts of single characters, read from the index's vocabulary (no document list read)."""
+        out: dict[str, int] = {}
+        for i in range(0, len(chars), 500):
+            chunk = chars[i : i + 500]
+            out.update(self.store.conn.execute(
+                f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(chunk))})", chunk))
+        self.cache.update(out)
+        return out
+
+
+def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str, count: _Counts) -> list[str]:
+    from vaulttool.core.query.pinyin import starting
+
+    n = len(typed)
+    reach: dict[int, dict[str, tuple[int, int]]] = {0: {"": (0, 0)}}  # end -> run -> (notes, parts)
+    for p in range(n):
+        runs = reach.get(p)
+        if not runs:
+            continue
+        words = [(w, e) for w, e in starting(groups, typed, p) if len(w) > 1]
+        words = sorted(((w, e, count(w)) for w, e in words), key=lambda x: -x[2])
+        words = [x for x in words if x[2]][:PER_STEP]
+        singles = starting(chars, typed, p)
+        freq = count.chars([c for c, _ in singles])
+        singles = sorted(((c, e, freq.get(c, 0)) for c, e in singles), key=lambda x: -x[2])
+        words += [x for x in singles if x[2]][:CHARS_PER_STEP]
+        for run, (notes, parts) in runs.items():
+            if parts >= MAX_PARTS:
+                continue
+            for w, e, c in words:
+                text = run + w
+                held = c if not run else count(text)
+                if held:
+                    bucket = reach.setdefault(e, {})
+                    if text not in bucket:
+                        bucket[text] = (held, parts + 1)
+        for e in {e for _, e, _ in words}:
+            bucket = reach.get(e)
+            if bucket and len(bucket) > PER_STEP:
+                keep = sorted(bucket.items(), key=lambda kv: -kv[1][0])[:PER_STEP]
+                reach[e] = dict(keep)
+    done = reach.get(n, {})
+    return [t for t, _ in sorted(done.items(), key=lambda kv: (-kv[1][0], kv[0])) if len(t) > 1][:MAX_WORDS]
 
 
 def expand(store: Store, text: str, info: dict | None = None) -> str:
     """``text`` with each pinyin word replaced by ``word1 OR word2 ...`` (``-pinyin``: each word
-    excluded); words that are not pinyin (Han text, ``OR``) stay. A pinyin word no Han word of the
+    excluded); words that are not pinyin (Han text, ``OR``) stay. A pinyin word no Han string of the
     vault reads as is kept as it is (it then matches Latin text only)."""
-    from vaulttool.core.query.pinyin import dictionary_words, is_pinyin, matching
+    from vaulttool.core.query.pinyin import by_first_char, dictionary_words, is_pinyin, normalise
 
-    vocab: list[str] | None = None
+    groups: dict[str, list[str]] | None = None
+    chars: dict[str, list[str]] = {}
+    count = _Counts(store)
     parts: list[str] = []
     found: dict[str, list[str]] = {}
     for raw in text.split():
@@ -41,10 +99,12 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
         if word == "OR" or not is_pinyin(word):
             parts.append(raw)
             continue
-        if vocab is None:
-            vocab = list(dict.fromkeys([r[0] for r in store.conn.execute("SELECT DISTINCT term FROM note_terms")]
-                                       + dictionary_words()))
-        words = [w for w, _ in _present(store, matching(vocab, word))][:MAX_WORDS]
+        if groups is None:
+            vocab = [r[0] for r in store.conn.execute("SELECT DISTINCT term FROM note_terms")] + dictionary_words()
+            groups = by_first_char(w for w in dict.fromkeys(vocab) if len(w) > 1)
+            chars = {r[0]: [r[0]] for r in store.conn.execute(
+                "SELECT term FROM fts_vocab WHERE term >= '\u3400' AND term < '\ua000'") if len(r[0]) == 1}
+        words = _runs(groups, chars, normalise(word), count)
         found[word] = words
         if not words:
             parts.append(raw)

@@ -3,7 +3,8 @@
 
 Readings come from pypinyin (every reading of a character, tones dropped, ``ü`` written ``v``), imported
 on first use only: ``vaulttool search --pinyin`` pays for it, nothing else does. The words to choose
-from are given by the caller (the vault's words and jieba's dictionary).
+from are given by the caller (the vault's words and jieba's dictionary); a typed string may be read as
+one word or as several in a row (``jiqixuexi``: ``机器`` + ``学习``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["normalise", "reads_as", "matching", "is_pinyin", "dictionary_words"]
+__all__ = ["normalise", "reads_as", "spans", "by_first_char", "starting", "is_pinyin", "dictionary_words"]
 
 _READINGS: dict[str, frozenset[str]] = {}
 _PINYIN = re.compile(r"^[a-zü']+$")
-_HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,8}$")
+_HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{1,8}$")
 
 
 def normalise(text: str) -> str:
@@ -26,45 +27,66 @@ def is_pinyin(word: str) -> bool:
     return bool(_PINYIN.match(word.lower()))
 
 
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+_DICT: dict[int, str] | None = None
+
+
 def _options(ch: str) -> frozenset[str]:
-    """What one character may be typed as: each full reading, its first letter, and ``zh``/``ch``/``sh``."""
+    """What one character may be typed as: each full reading (pypinyin's data, tones dropped, ``ü`` as
+    ``v``), its first letter, and ``zh``/``ch``/``sh``."""
+    global _DICT
     got = _READINGS.get(ch)
     if got is None:
-        from pypinyin import Style, pinyin
+        if _DICT is None:
+            from pypinyin.pinyin_dict import pinyin_dict
 
-        full = {s for s in pinyin(ch, style=Style.NORMAL, heteronym=True)[0] if s.isalpha() and s.isascii()}
+            _DICT = pinyin_dict
+        raw = _DICT.get(ord(ch), "")
+        full = {r.translate(_TONES) for r in raw.split(",") if r}
+        full = {r for r in full if r.isascii() and r.isalpha()}
         opts = set(full)
-        for s in full:
-            opts.add(s[0])
-            if s[:2] in ("zh", "ch", "sh"):
-                opts.add(s[:2])
+        for r in full:
+            opts.add(r[0])
+            if r[:2] in ("zh", "ch", "sh"):
+                opts.add(r[:2])
         got = _READINGS[ch] = frozenset(opts)
     return got
+
+
+def spans(word: str, typed: str, start: int = 0) -> set[int]:
+    """The positions of ``typed`` where ``word`` may end when read from ``start``."""
+    ends = {start}
+    for ch in word:
+        opts = _options(ch)
+        ends = {p + len(o) for p in ends for o in opts if typed.startswith(o, p)}
+        if not ends:
+            break
+    return ends
 
 
 def reads_as(word: str, typed: str) -> bool:
     """Whether ``word`` may be typed as ``typed`` (already :func:`normalise`-d): each character by one
     of its readings in full or by its initial."""
-    ends = {0}
-    for ch in word:
-        opts = _options(ch)
-        ends = {p + len(o) for p in ends for o in opts if typed.startswith(o, p)}
-        if not ends:
-            return False
-    return len(typed) in ends
+    return len(typed) in spans(word, typed)
 
 
-def matching(words: Iterable[str], typed: str) -> list[str]:
-    """The words of ``words`` (Han words of 2-8 characters; others are passed over) that read as ``typed``."""
-    typed = normalise(typed)
-    if not typed:
-        return []
-    most = len(typed)
-    out = []
+def by_first_char(words: Iterable[str]) -> dict[str, list[str]]:
+    """Han words of 1-8 characters grouped by their first character (what :func:`starting` reads)."""
+    out: dict[str, list[str]] = {}
     for w in words:
-        if len(w) <= most and _HAN_WORD.match(w) and any(typed.startswith(o) for o in _options(w[0])) \
-                and reads_as(w, typed):
-            out.append(w)
+        if _HAN_WORD.match(w):
+            out.setdefault(w[0], []).append(w)
+    return out
+
+
+def starting(groups: dict[str, list[str]], typed: str, at: int) -> list[tuple[str, int]]:
+    """(word, end) for each word of ``groups`` that reads as ``typed[at:end]``."""
+    out = []
+    for first, words in groups.items():
+        if any(typed.startswith(o, at) for o in _options(first)):
+            for w in words:
+                for end in spans(w, typed, at):
+                    out.append((w, end))
     return out
 
 
