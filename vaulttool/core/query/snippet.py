@@ -2,7 +2,7 @@
 
 The text is the note's body as the user reads it: Markdown headings (the clip format's ``## 原始摘要``
 too), the clip's ``**URL**:`` line, HTML tags, images and link targets are left out, whitespace is
-made single. Matches are found in the folded text (:func:`vaulttool.core.query.searchtext.fold` keeps
+made single, Markdown's backslash escapes are read (``\\#`` is ``#``). Matches are found in the folded text (:func:`vaulttool.core.query.searchtext.fold` keeps
 positions), so a traditional spelling in the note is shown as the note has it.
 """
 
@@ -19,6 +19,7 @@ _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|!\[\[[^\]\n]*\]\]")
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
 _WIKI = re.compile(r"\[\[(?:[^\]|\n]*\|)?([^\]\n]*)\]\]")
 _HTML = re.compile(r"<[^>\n]{0,400}>")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # Markdown's backslash escapes: \# reads #
 _SPACE = re.compile(r"\s+")
 
 
@@ -29,6 +30,7 @@ def readable(body: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _WIKI.sub(r"\1", text)
     text = _HTML.sub(" ", text)
+    text = _ESCAPE.sub(r"\1", text)
     return _SPACE.sub(" ", text).strip()
 
 
