@@ -385,6 +385,11 @@ class Store:
         self.conn.executemany("INSERT INTO search_fold(code, folded) VALUES (?, ?)", table.items())
         self._fold_saved = True
 
+    def has_search_table(self) -> bool:
+        """Whether the index holds the full-text table of schema 7 (an older one held jieba's words;
+        a reader cannot upgrade it)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fold'").fetchone() is not None
+
     def load_fold(self) -> dict[int, str]:
         """The character fold the full-text table was built with (empty before any note was put)."""
         return dict(self.conn.execute("SELECT code, folded FROM search_fold"))

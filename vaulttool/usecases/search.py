@@ -15,9 +15,8 @@ from collections.abc import Callable
 from vaulttool.errors import UsageError
 from vaulttool.index.store import Store
 
-__all__ = ["search", "SEARCH_SCHEMA"]
+__all__ = ["search"]
 
-SEARCH_SCHEMA = 7  # the index's first schema with this search's table
 _W = "bm25(fts, 10.0, 5.0, 1.0)"
 _SORTS = {"relevance": "score, n.path", "created": "coalesce(n.created, '') DESC, n.path",
           "title": "n.title COLLATE NOCASE, n.path"}
@@ -46,7 +45,7 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
         raise UsageError("--limit must be 0 or more")
     if sort not in _SORTS:
         raise UsageError(f"--sort is one of {', '.join(_SORTS)}, not {sort!r}")
-    if store.schema < SEARCH_SCHEMA:
+    if not store.has_search_table():
         raise UsageError("the index was made by an older vaulttool: run `vaulttool reindex` once to "
                          "upgrade it (every note is read again)")
     from vaulttool.core.query.searchtext import use_table
