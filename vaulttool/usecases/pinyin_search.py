@@ -1,8 +1,8 @@
 """``search --pinyin``: each pinyin word of the query becomes the vault's Han words that read so.
 
-A typed string (``jiqixuexi``, ``jqxx``, ``jiqixx``) is read as a run of words, each from the vault's
-own terms (``note_terms``) or jieba's dictionary (two characters or more), or a single character,
-that together read as the string, and that the vault holds as a substring (each step is checked in
+A typed string (``jiqixuexi``, ``jqxx``, ``jiqixx``) is read as a run of words, each one of the vault's
+own terms (``note_terms``, two characters or more) or a single character of the index, that together
+read as the string, and that the vault holds as a substring (each step is checked in
 the full-text index, so nothing is proposed that no note holds): ``jqxx`` is ``机器`` + ``学习``. At each
 position only the most frequent candidates are followed (:data:`PER_STEP`). The most frequent
 :data:`MAX_WORDS` runs are searched for, ORed: ``jqxx`` becomes ``机器学习 OR 经济形象 ...``.
@@ -14,7 +14,7 @@ from vaulttool.index.store import Store
 
 __all__ = ["expand", "MAX_WORDS", "PER_STEP"]
 
-MAX_WORDS = 20
+MAX_WORDS = 10
 PER_STEP = 30  # runs kept at each position of the typed string
 CHARS_PER_STEP = 12  # single characters tried at each position (the most frequent ones)
 MAX_PARTS = 4
@@ -47,6 +47,18 @@ class _Counts:
         return out
 
 
+def _best(found: list[tuple[str, int, int]], keep: int) -> list[tuple[str, int, int]]:
+    """The ``keep`` most frequent (word, end, notes) of each end position (words no note holds left out)."""
+    by_end: dict[int, dict[str, tuple[str, int, int]]] = {}
+    for w, e, n in found:
+        if n:
+            by_end.setdefault(e, {})[w] = (w, e, n)
+    out = []
+    for e, items in by_end.items():
+        out += sorted(items.values(), key=lambda x: (-x[2], x[0]))[:keep]
+    return out
+
+
 def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str, count: _Counts) -> list[str]:
     from vaulttool.core.query.pinyin import starting
 
@@ -56,13 +68,11 @@ def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str,
         runs = reach.get(p)
         if not runs:
             continue
-        words = [(w, e) for w, e in starting(groups, typed, p) if len(w) > 1]
-        words = sorted(((w, e, count(w)) for w, e in words), key=lambda x: -x[2])
-        words = [x for x in words if x[2]][:PER_STEP]
+        # words of the vault: the most frequent ones followed
+        words = _best([(w, e, count(w)) for w, e in starting(groups, typed, p) if len(w) > 1], PER_STEP)
         singles = starting(chars, typed, p)
-        freq = count.chars([c for c, _ in singles])
-        singles = sorted(((c, e, freq.get(c, 0)) for c, e in singles), key=lambda x: -x[2])
-        words += [x for x in singles if x[2]][:CHARS_PER_STEP]
+        freq = count.chars(sorted({c for c, _ in singles}))
+        words += _best([(c, e, freq.get(c, 0)) for c, e in singles], CHARS_PER_STEP)
         for run, (notes, parts) in runs.items():
             if parts >= MAX_PARTS:
                 continue
@@ -86,10 +96,10 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
     """``text`` with each pinyin word replaced by ``word1 OR word2 ...`` (``-pinyin``: each word
     excluded); words that are not pinyin (Han text, ``OR``) stay. A pinyin word no Han string of the
     vault reads as is kept as it is (it then matches Latin text only)."""
-    from vaulttool.core.query.pinyin import by_first_char, dictionary_words, is_pinyin, normalise
+    from vaulttool.core.query.pinyin import by_first_char, is_pinyin, normalise
 
-    groups: dict[str, list[str]] | None = None
-    chars: dict[str, list[str]] = {}
+    terms: list[str] | None = None
+    han: list[str] = []
     count = _Counts(store)
     parts: list[str] = []
     found: dict[str, list[str]] = {}
@@ -99,12 +109,14 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
         if word == "OR" or not is_pinyin(word):
             parts.append(raw)
             continue
-        if groups is None:
-            vocab = [r[0] for r in store.conn.execute("SELECT DISTINCT term FROM note_terms")] + dictionary_words()
-            groups = by_first_char(w for w in dict.fromkeys(vocab) if len(w) > 1)
-            chars = {r[0]: [r[0]] for r in store.conn.execute(
-                "SELECT term FROM fts_vocab WHERE term >= '\u3400' AND term < '\ua000'") if len(r[0]) == 1}
-        words = _runs(groups, chars, normalise(word), count)
+        typed = normalise(word)
+        if terms is None:
+            terms = [r[0] for r in store.conn.execute("SELECT DISTINCT term FROM note_terms") if len(r[0]) > 1]
+            han = [r[0] for r in store.conn.execute(
+                "SELECT term FROM fts_vocab WHERE term >= '\u3400' AND term < '\ua000'") if len(r[0]) == 1]
+        groups = by_first_char(terms, typed)
+        chars = {c: [c] for c in han}
+        words = _runs(groups, chars, typed, count)
         found[word] = words
         if not words:
             parts.append(raw)

@@ -3,7 +3,7 @@
 
 Readings come from pypinyin (every reading of a character, tones dropped, ``ü`` written ``v``), imported
 on first use only: ``vaulttool search --pinyin`` pays for it, nothing else does. The words to choose
-from are given by the caller (the vault's words and jieba's dictionary); a typed string may be read as
+from are given by the caller (the vault's words and characters); a typed string may be read as
 one word or as several in a row (``jiqixuexi``: ``机器`` + ``学习``).
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["normalise", "reads_as", "spans", "by_first_char", "starting", "is_pinyin", "dictionary_words"]
+__all__ = ["normalise", "reads_as", "spans", "by_first_char", "starting", "is_pinyin"]
 
 _READINGS: dict[str, frozenset[str]] = {}
 _PINYIN = re.compile(r"^[a-zü']+$")
-_HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{1,8}$")
 
 
 def normalise(text: str) -> str:
@@ -38,6 +37,11 @@ def _options(ch: str) -> frozenset[str]:
     got = _READINGS.get(ch)
     if got is None:
         if _DICT is None:
+            import os
+
+            # pypinyin's own switch: its phrase dictionary (what makes its import take 0.7 s) is not
+            # needed for the readings of single characters
+            os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
             from pypinyin.pinyin_dict import pinyin_dict
 
             _DICT = pinyin_dict
@@ -70,12 +74,22 @@ def reads_as(word: str, typed: str) -> bool:
     return len(typed) in spans(word, typed)
 
 
-def by_first_char(words: Iterable[str]) -> dict[str, list[str]]:
-    """Han words of 1-8 characters grouped by their first character (what :func:`starting` reads)."""
+def by_first_char(words: Iterable[str], typed: str) -> dict[str, list[str]]:
+    """The words that may start somewhere in ``typed``, grouped by their first character (what
+    :func:`starting` reads); a word is passed over at once when its first character's readings begin
+    nowhere in ``typed``."""
+    starts = {typed[p : p + k] for p in range(len(typed)) for k in range(1, 7)}
+    usable: dict[str, bool] = {}
     out: dict[str, list[str]] = {}
     for w in words:
-        if _HAN_WORD.match(w):
-            out.setdefault(w[0], []).append(w)
+        if not w:
+            continue
+        first = w[0]
+        ok = usable.get(first)
+        if ok is None:
+            ok = usable[first] = "\u3400" <= first <= "\u9fff" and bool(_options(first) & starts)
+        if ok:
+            out.setdefault(first, []).append(w)
     return out
 
 
@@ -88,19 +102,3 @@ def starting(groups: dict[str, list[str]], typed: str, at: int) -> list[tuple[st
                 for end in spans(w, typed, at):
                     out.append((w, end))
     return out
-
-
-def dictionary_words() -> list[str]:
-    """The words of jieba's dictionary (read from its data file; jieba itself is not imported)."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or not spec.origin:
-        return []
-    path = Path(spec.origin).parent / "dict.txt"
-    try:
-        with open(path, encoding="utf-8") as f:
-            return [line.split(" ", 1)[0] for line in f]
-    except OSError:
-        return []
