@@ -1,6 +1,6 @@
 """``search --pinyin``: each pinyin word of the query becomes the vault's Han words that read so.
 
-A typed string (``jiqixuexi``, ``jqxx``, ``jiqixx``) is read as a run of words, each one of the vault's
+A typed string (``jiqixuexi`` in full, ``jqxx`` by initials) is read as a run of words, each one of the vault's
 own terms (``note_terms``, two characters or more) or a single character of the index, that together
 read as the string, and that the vault holds as a substring (each step is checked in
 the full-text index, so nothing is proposed that no note holds): ``jqxx`` is ``机器`` + ``学习``. At each
@@ -59,7 +59,8 @@ def _best(found: list[tuple[str, int, int]], keep: int) -> list[tuple[str, int, 
     return out
 
 
-def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str, count: _Counts) -> list[str]:
+def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str, count: _Counts,
+          mode: str) -> dict[str, int]:
     from vaulttool.core.query.pinyin import starting
 
     n = len(typed)
@@ -69,8 +70,8 @@ def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str,
         if not runs:
             continue
         # words of the vault: the most frequent ones followed
-        words = _best([(w, e, count(w)) for w, e in starting(groups, typed, p) if len(w) > 1], PER_STEP)
-        singles = starting(chars, typed, p)
+        words = _best([(w, e, count(w)) for w, e in starting(groups, typed, p, mode) if len(w) > 1], PER_STEP)
+        singles = starting(chars, typed, p, mode)
         freq = count.chars(sorted({c for c, _ in singles}))
         words += _best([(c, e, freq.get(c, 0)) for c, e in singles], CHARS_PER_STEP)
         for run, (notes, parts) in runs.items():
@@ -88,8 +89,7 @@ def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str,
             if bucket and len(bucket) > PER_STEP:
                 keep = sorted(bucket.items(), key=lambda kv: -kv[1][0])[:PER_STEP]
                 reach[e] = dict(keep)
-    done = reach.get(n, {})
-    return [t for t, _ in sorted(done.items(), key=lambda kv: (-kv[1][0], kv[0])) if len(t) > 1][:MAX_WORDS]
+    return {t: notes for t, (notes, _) in reach.get(n, {}).items() if len(t) > 1}
 
 
 def expand(store: Store, text: str, info: dict | None = None) -> str:
@@ -116,7 +116,8 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
                 "SELECT term FROM fts_vocab WHERE term >= '\u3400' AND term < '\ua000'") if len(r[0]) == 1]
         groups = by_first_char(terms, typed)
         chars = {c: [c] for c in han}
-        words = _runs(groups, chars, typed, count)
+        runs = {**_runs(groups, chars, typed, count, "full"), **_runs(groups, chars, typed, count, "initials")}
+        words = [t for t, _ in sorted(runs.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_WORDS]
         found[word] = words
         if not words:
             parts.append(raw)

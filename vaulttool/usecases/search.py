@@ -97,7 +97,7 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
                     break
     if counts is None:
         counts = _copies(store, match, hits)
-    patterns = [t.regex for t in query.terms()]
+    patterns = [p for t in query.terms() for p in t.patterns]
     out = []
     for r in hits:
         body = read_body(r["path"]) if read_body else None

@@ -1,5 +1,5 @@
 """Pinyin: which Han words read as what the user typed, in full (``jiqixuexi``) or by initials
-(``jqxx``), or mixed (``jiqixx``).
+(``jqxx``).
 
 Readings come from pypinyin (every reading of a character, tones dropped, ``ü`` written ``v``), imported
 on first use only: ``vaulttool search --pinyin`` pays for it, nothing else does. The words to choose
@@ -26,15 +26,22 @@ def is_pinyin(word: str) -> bool:
     return bool(_PINYIN.match(word.lower()))
 
 
+_FULL_OF: dict[str, frozenset[str]] = {}
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _DICT: dict[int, str] | None = None
 
 
-def _options(ch: str) -> frozenset[str]:
-    """What one character may be typed as: each full reading (pypinyin's data, tones dropped, ``ü`` as
-    ``v``), its first letter, and ``zh``/``ch``/``sh``."""
+def _options(ch: str, mode: str = "any") -> frozenset[str]:
+    """What one character may be typed as: ``full``: each full reading (pypinyin's data, tones
+    dropped, ``ü`` as ``v``); ``initials``: their first letters, and ``zh``/``ch``/``sh``; ``any``: both."""
     global _DICT
-    got = _READINGS.get(ch)
+    got = _READINGS.get(ch + mode)
+    if got is None and mode != "any":
+        every = _options(ch)
+        full = _FULL_OF[ch]
+        initials = every - full | {o for o in full if len(o) == 1}  # a reading of one letter (a, e, o) is both
+        _READINGS[ch + "full"], _READINGS[ch + "initials"] = frozenset(full), frozenset(initials)
+        return _READINGS[ch + mode]
     if got is None:
         if _DICT is None:
             import os
@@ -53,15 +60,17 @@ def _options(ch: str) -> frozenset[str]:
             opts.add(r[0])
             if r[:2] in ("zh", "ch", "sh"):
                 opts.add(r[:2])
-        got = _READINGS[ch] = frozenset(opts)
+        got = _READINGS[ch + "any"] = frozenset(opts)
+        _FULL_OF[ch] = frozenset(full)
     return got
 
 
-def spans(word: str, typed: str, start: int = 0) -> set[int]:
-    """The positions of ``typed`` where ``word`` may end when read from ``start``."""
+def spans(word: str, typed: str, start: int = 0, mode: str = "full") -> set[int]:
+    """The positions of ``typed`` where ``word`` may end when read from ``start``, every character
+    typed in full (``mode="full"``) or every one by its initial (``"initials"``)."""
     ends = {start}
     for ch in word:
-        opts = _options(ch)
+        opts = _options(ch, mode)
         ends = {p + len(o) for p in ends for o in opts if typed.startswith(o, p)}
         if not ends:
             break
@@ -69,9 +78,9 @@ def spans(word: str, typed: str, start: int = 0) -> set[int]:
 
 
 def reads_as(word: str, typed: str) -> bool:
-    """Whether ``word`` may be typed as ``typed`` (already :func:`normalise`-d): each character by one
-    of its readings in full or by its initial."""
-    return len(typed) in spans(word, typed)
+    """Whether ``word`` may be typed as ``typed`` (already :func:`normalise`-d): every character by
+    one of its readings in full, or every one by its initial (not a mix: that matches too much)."""
+    return len(typed) in spans(word, typed, 0, "full") or len(typed) in spans(word, typed, 0, "initials")
 
 
 def by_first_char(words: Iterable[str], typed: str) -> dict[str, list[str]]:
@@ -93,12 +102,12 @@ def by_first_char(words: Iterable[str], typed: str) -> dict[str, list[str]]:
     return out
 
 
-def starting(groups: dict[str, list[str]], typed: str, at: int) -> list[tuple[str, int]]:
-    """(word, end) for each word of ``groups`` that reads as ``typed[at:end]``."""
+def starting(groups: dict[str, list[str]], typed: str, at: int, mode: str = "full") -> list[tuple[str, int]]:
+    """(word, end) for each word of ``groups`` that reads as ``typed[at:end]`` (in ``mode``)."""
     out = []
     for first, words in groups.items():
-        if any(typed.startswith(o, at) for o in _options(first)):
+        if any(typed.startswith(o, at) for o in _options(first, mode)):
             for w in words:
-                for end in spans(w, typed, at):
+                for end in spans(w, typed, at, mode):
                     out.append((w, end))
     return out

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from vaulttool.core.query.searchtext import fold, needs_check, query_tokens, term_regex
+from vaulttool.core.query.searchtext import fold, needs_check, phrase_variant, query_tokens, term_regex
 from vaulttool.errors import UsageError
 
 __all__ = ["SearchQueryError", "Term", "Query", "parse", "to_fts"]
@@ -34,6 +34,13 @@ class Term:
     phrase: bool = False
 
     @cached_property
+    def forms(self) -> list[str]:
+        """The spellings looked for: the term, and its phrase-by-phrase simplified form when that is
+        another (``藉此``: also ``借此``)."""
+        other = phrase_variant(self.text)
+        return [self.text] if other is None else [self.text, other]
+
+    @cached_property
     def tokens(self) -> list[str]:
         return query_tokens(self.text)
 
@@ -43,14 +50,18 @@ class Term:
         return needs_check(self.text)
 
     @cached_property
-    def regex(self) -> re.Pattern:
-        return term_regex(self.text)
+    def patterns(self) -> list:
+        return [term_regex(f) for f in self.forms]
+
+    def search(self, folded: str) -> bool:
+        return any(p.search(folded) for p in self.patterns)
 
     def fts(self) -> str:
         tokens = self.tokens
         if not tokens:
             raise SearchQueryError(f"nothing to look for in {self.text!r} (give letters, digits or Han characters)")
-        return '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'
+        phrases = ['"' + " ".join(t.replace('"', '""') for t in query_tokens(f)) + '"' for f in self.forms]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 @dataclass
@@ -72,9 +83,9 @@ class Query:
     def matches(self, text: str, folded: bool = False) -> bool:
         """Whether a note's text (title, tags and body) holds what the query asks for."""
         f = text if folded else fold(text)
-        if not all(any(t.regex.search(f) for t in group) for group in self.groups):
+        if not all(any(t.search(f) for t in group) for group in self.groups):
             return False
-        return not any(t.regex.search(f) for t in self.exclude)
+        return not any(t.search(f) for t in self.exclude)
 
 
 def parse(text: str) -> Query:

@@ -30,7 +30,8 @@ from __future__ import annotations
 import re
 
 __all__ = ["BREAK", "HAN", "fold", "index_text", "query_tokens", "needs_check", "term_regex", "TermPattern",
-           "is_han", "is_latin", "fold_table", "use_table"]
+           "is_han", "is_latin", "fold_table", "use_table",
+           "phrase_variant"]
 
 BREAK = "\ue000"  # the break token (a private-use character: unicode61 keeps it as a token)
 
@@ -75,6 +76,24 @@ def fold_table() -> dict[int, str]:
         table[ord(BREAK)] = " "
         _TABLE = table
     return _TABLE
+
+
+_PHRASES = None
+
+
+def phrase_variant(term: str) -> str | None:
+    """The term as OpenCC converts it phrase by phrase (``藉此`` is ``借此``), when that differs from its
+    fold character by character (``藉`` alone stays ``藉``): the term is then looked for both ways.
+    Only for terms of two Han characters or more (OpenCC loads in about 10 ms)."""
+    global _PHRASES
+    if sum(1 for c in term if is_han(c)) < 2:
+        return None
+    if _PHRASES is None:
+        import opencc
+
+        _PHRASES = opencc.OpenCC("t2s")
+    converted = fold(_PHRASES.convert(term))
+    return converted if converted != fold(term) else None
 
 
 def use_table(table: dict[int, str]) -> None:
