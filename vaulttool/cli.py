@@ -401,17 +401,31 @@ def restore(ctx, paths, force):
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("words", nargs=-1, required=True)
 @click.option("--tag", "tags", multiple=True, metavar="EXPR", help="Only notes matching this tag expression.")
+@click.option("--site", metavar="SITE", help="Only notes of this site (as in the `site` property).")
+@click.option("--since", metavar="DATE", help="Only notes created on or after DATE (2025-04-01).")
+@click.option("--until", metavar="DATE", help="Only notes created on or before DATE.")
+@click.option("--sort", type=click.Choice(["relevance", "created", "title"]), default="relevance", show_default=True,
+              help="created: newest first.")
+@click.option("--all-copies", is_flag=True, help="List every copy of a clip (by default: one note per source URL).")
+@click.option("--pinyin", is_flag=True, help="The words are pinyin, in full (jiqixuexi) or initials (jqxx).")
 @click.option("--limit", type=int, default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True)
 @click.pass_obj
-def search(obj, words, tags, limit, fmt):
-    """Full-text search that works for Chinese: words ANDed, "phrases", OR, -word."""
+def search(obj, words, tags, site, since, until, sort, all_copies, pinyin, limit, fmt):
+    """Full-text search: finds every note holding the words, as grep does (Chinese, English, C++).
+
+    Words are ANDed; "a phrase"; a OR b; -word excludes. Traditional and simplified Chinese match
+    each other. Copies of one clip (same source URL) are one result, the others counted."""
     from vaulttool import output
-    from vaulttool.usecases.reads import search as run
+    from vaulttool.usecases.search import search as run
     from vaulttool.usecases.session import open_reader
 
+    info: dict = {}
     with open_reader(obj.vault) as session:
-        hits = run(session.store, " ".join(words), list(tags), limit=limit, read_body=session.body_of)
+        hits = run(session.store, " ".join(words), list(tags), limit=limit, read_body=session.body_of, site=site,
+                   since=since, until=until, sort=sort, all_copies=all_copies, pinyin=pinyin, info=info)
+    for typed, found in info.get("pinyin", {}).items():
+        click.echo(f"{typed}: {' '.join(found) if found else 'no word of the vault reads so'}", err=True)
     if fmt == "json":
         click.echo(output.json_doc(hits))
     elif fmt == "jsonl":
@@ -419,7 +433,8 @@ def search(obj, words, tags, limit, fmt):
             click.echo(output.json_lines(hits))
     else:
         for hit in hits:
-            click.echo(f"{hit['path']}  ({hit['score']:.2f})\n  {hit['title']}\n  {hit['snippet']}\n")
+            more = f", +{hit['copies']} cop{'ies' if hit['copies'] != 1 else 'y'}" if hit["copies"] else ""
+            click.echo(f"{hit['path']}  ({hit['score']:.2f}{more})\n  {hit['title']}\n  {hit['snippet']}\n")
         click.echo(f"{len(hits)} note{'s' if len(hits) != 1 else ''}", err=True)
 
 

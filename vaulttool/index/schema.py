@@ -106,6 +106,19 @@ MIGRATIONS: list[str] = [
     DROP TABLE analysis;
     ALTER TABLE analysis_new RENAME TO analysis;
     """,
+    # 7: full-text search that finds what a substring match finds: Han text one character a token,
+    # Latin words whole, text folded (case, full width, traditional to simplified), breaks where
+    # punctuation stands (vaulttool.core.query.searchtext); the tags weighted apart from title and body;
+    # the character fold the index was built with (a search folds its words with it).
+    # The old table held jieba's words: it is dropped and every note is read again.
+    """
+    DROP TABLE IF EXISTS fts_vocab;
+    DROP TABLE IF EXISTS fts;
+    CREATE VIRTUAL TABLE fts USING fts5(title, tags, body, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
+    CREATE TABLE search_fold(code INTEGER PRIMARY KEY, folded TEXT NOT NULL);
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'search');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

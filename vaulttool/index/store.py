@@ -264,9 +264,10 @@ class Store:
 
     def put_note(self, info: NoteInfo, *, size: int, mtime_ns: int, hash: str, name_key: str,
                  link_keys: list[str], contexts: list[str], terms: Iterable[str] = (),
-                 search: tuple[str, str] | None = None) -> int:
-        """Insert or update a note with its tags, topics, links, terms and (``search``: segmented
-        title and body) its full-text entry."""
+                 search: tuple[str, str, str] | None = None) -> int:
+        """Insert or update a note with its tags, topics, links, terms and (``search``: the index
+        text of its title, tags and body, see :mod:`vaulttool.core.query.searchtext`) its full-text
+        entry."""
         from vaulttool.core.tags.rules import tag_key
 
         c = self.conn
@@ -302,7 +303,7 @@ class Store:
         c.executemany("INSERT OR IGNORE INTO note_terms(note_id, term) VALUES (?,?)",
                       [(note_id, t) for t in terms])
         if search is not None:
-            c.execute("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", (note_id, *search))
+            c.execute("INSERT INTO fts(rowid, title, tags, body) VALUES (?, ?, ?, ?)", (note_id, *search))
         return note_id
 
     def delete_note(self, path: str) -> None:
@@ -404,6 +405,24 @@ class Store:
             out.update(self.conn.execute(base + f" WHERE t.term IN ({','.join('?' * len(chunk))}) GROUP BY t.term",
                                          chunk))
         return out, n_docs
+
+    # -- full-text search ------------------------------------------------------------------
+    def save_fold(self, table: dict[int, str]) -> None:
+        """Keep the character fold the full-text table is built with (once per store)."""
+        if getattr(self, "_fold_saved", False):
+            return
+        self.conn.execute("DELETE FROM search_fold")
+        self.conn.executemany("INSERT INTO search_fold(code, folded) VALUES (?, ?)", table.items())
+        self._fold_saved = True
+
+    def has_search_table(self) -> bool:
+        """Whether the index holds the full-text table of schema 7 (an older one held jieba's words;
+        a reader cannot upgrade it)."""
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_fold'").fetchone() is not None
+
+    def load_fold(self) -> dict[int, str]:
+        """The character fold the full-text table was built with (empty before any note was put)."""
+        return dict(self.conn.execute("SELECT code, folded FROM search_fold"))
 
     # -- vault-wide facts the normaliser asks for --------------------------------------------
     def earliest_with_url(self, url_key: str, exclude: str) -> tuple[str, list[str]] | None:

@@ -49,15 +49,16 @@ def facts(store: Store, path: str) -> dict | None:
             "targets": sorted({r["resolved"] for r in store.links_of([row["id"]]) if r["resolved"]})}
 
 
-def search_columns(title: str, analysis: dict | None) -> tuple[str, str] | None:
-    """The full-text entry of a note: its segmented text, and the tokens of it that are in the title
-    (so the title can be weighted above the rest)."""
-    if not analysis or "search" not in analysis:
+def search_columns(info: NoteInfo, store: Store | None = None) -> tuple[str, str, str] | None:
+    """The full-text entry of a note: the index text of its title, its tags and its body (see
+    :mod:`vaulttool.core.query.searchtext`); none for generated pages."""
+    if info.kind == "page":
         return None
-    body = analysis["search"]
-    low = title.lower()
-    title_tokens = dict.fromkeys(t for t in body.split() if t in low)
-    return " ".join(title_tokens), body
+    from vaulttool.core.query.searchtext import fold_table, index_text
+
+    if store is not None:
+        store.save_fold(fold_table())
+    return index_text(info.title), index_text(" ".join(info.tags)), index_text(info.body)
 
 
 def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, terms, changes: Changes,
@@ -75,7 +76,7 @@ def put(store: Store, info: NoteInfo, text: str, st: os.stat_result, hash: str, 
     link_keys = [name_key(ln.target.rpartition("/")[2]) if ln.target else "" for ln in info.links]
     store.put_note(info, size=st.st_size, mtime_ns=st.st_mtime_ns, hash=hash, name_key=name_key(info.path),
                    link_keys=link_keys, contexts=contexts, terms=terms,
-                   search=search_columns(info.title, analysis))
+                   search=search_columns(info, store))
 
 
 def remove(store: Store, path: str, changes: Changes) -> None:

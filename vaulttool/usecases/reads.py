@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from vaulttool.errors import UsageError
 from vaulttool.index.store import Store
 
-__all__ = ["query", "tag_counts", "backlinks", "find_note", "show", "search", "related"]
+__all__ = ["query", "tag_counts", "backlinks", "find_note", "show", "related"]
 
 _SORTS = {"created": "coalesce(n.created, '')", "title": "n.title COLLATE NOCASE", "path": "n.path"}
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])([T ][0-9:.+\-Z]+)?)?)?$")
@@ -184,117 +184,6 @@ def show(store: Store, path: str, clip_folders=None) -> dict:
     out["links"] = [dict(r) for r in links]
     out["backlinks"] = backlinks(store, path)
     return out
-
-
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef*])\s+(?=[\u3000-\u9fff\uff00-\uffef*])")
-
-
-def _tidy_snippet(text: str) -> str:
-    """Segmented text reads with spaces between Chinese words: take them out again."""
-    return _CJK_GAP.sub("", text).strip()
-
-
-def _snippet(text: str, words: list[str], width: int = 48) -> str:
-    """A window of the note's own text around the first matched word, matches marked ``**so**``."""
-    flat = re.sub(r"\s+", " ", text).strip()
-    low = flat.lower()
-    hits = [(low.find(w), w) for w in words if w and low.find(w) >= 0]
-    if not hits:
-        return ""
-    first = min(hits)[0]
-    start, end = max(0, first - width), min(len(flat), first + width * 2)
-    window = flat[start:end]
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.I)
-    marked = pattern.sub(lambda m: f"**{m.group(0)}**", window)
-    marked = marked.replace("****", "")  # adjacent pieces of one word read as one mark
-    return ("…" if start else "") + marked + ("…" if end < len(flat) else "")
-
-
-def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit: int = 20,
-           read_body=None) -> list[dict]:
-    """Notes matching a full-text query (see :mod:`vaulttool.core.query.search`), best first (bm25,
-    the title weighted ten times the body), each with a snippet; matched words marked ``**so**``.
-    ``read_body(path)`` gives a note's text for the snippet (the index keeps only segmented text)."""
-    from vaulttool.core.query.search import parse, to_fts
-
-    vocab: dict[str, bool] = {}
-
-    def known(piece: str) -> bool:
-        if piece not in vocab:
-            vocab[piece] = store.conn.execute("SELECT 1 FROM fts_vocab WHERE term = ?", (piece,)).fetchone() is not None
-        return vocab[piece]
-
-    if limit < 0:
-        raise UsageError("--limit must be 0 or more")
-    parsed = parse(text)
-    match = to_fts(parsed, known)
-    pieces = [p for w in parsed.words() for p in re.findall(r'"([^"]*)"', to_fts(parse(f'"{w}"'), known))]
-    words = [w for p in pieces for w in p.split() if w]
-    rows = _ranked(store, match, tag_exprs, limit)
-    snips = {}
-    for r in rows:
-        body = read_body(r["path"]) if read_body else None
-        snips[r["id"]] = _snippet(body, words) if body else ""
-    missing = [i for i, snip in snips.items() if not snip]
-    if missing:  # the note could not be read or shows none of the words: the index's segmented text
-        for i, snip in store.conn.execute(
-                f"SELECT rowid, snippet(fts, 1, '**', '**', '…', 24) FROM fts WHERE fts MATCH ? AND rowid IN"
-                f" ({','.join('?' * len(missing))})", [match, *missing]):
-            snips[i] = _tidy_snippet(snip or "")
-    out = []
-    for r in rows:
-        snip = snips[r["id"]]
-        out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4), "snippet": snip,
-                    "tags": _tags(r["tags"]), "created": r["created"], "source": r["source"]})
-    return out
-
-
-_PAD = 20  # candidates ranked beyond --limit, so that a few left out by the join rarely force the slow way
-_RANK = "SELECT rowid, bm25(fts, 10.0, 1.0) AS s FROM fts WHERE fts MATCH ?"
-
-
-def _ranked(store: Store, match: str, tag_exprs: list[str] | None, limit: int) -> list[dict]:
-    """The best ``limit`` notes for an FTS query: (id, path, title, created, source, tags, score), by bm25
-    then path. Without a tag filter the full-text table is ranked alone and only a shortlist is looked
-    up in ``notes`` (joining every match costs more than ranking them when a word is common); the
-    shortlist is widened to every note tied at its edge, and the join over every match is the way when
-    a tag filter is given or too few of the shortlist are left after leaving out generated pages."""
-    from vaulttool.core.query.tagexpr import combine_and, to_sql
-
-    cols = f"n.id, n.path, n.title, n.created, n.source, {_tags_column(store)} AS tags"
-    if limit == 0:
-        return []
-
-    def look_up(scored: list) -> list[dict]:
-        scores = dict(scored)
-        found = []
-        ids = list(scores)
-        for k in range(0, len(ids), 500):
-            chunk = ids[k : k + 500]
-            found += store.conn.execute(
-                f"SELECT {cols} FROM notes n WHERE n.kind != 'page' AND n.id IN ({','.join('?' * len(chunk))})",
-                chunk).fetchall()
-        return sorted(({**dict(r), "score": scores[r["id"]]} for r in found), key=lambda r: (r["score"], r["path"]))
-
-    if not tag_exprs:
-        short = [tuple(r) for r in store.conn.execute(_RANK + " ORDER BY s LIMIT ?", (match, limit + _PAD))]
-        rows = look_up(short)
-        if len(short) < limit + _PAD:  # every match is in the shortlist
-            return rows[:limit]
-        edge = short[-1][1]  # every match left out scores this or worse
-        if len(rows) >= limit:
-            if rows[limit - 1]["score"] < edge:
-                return rows[:limit]
-            tied = store.conn.execute(f"SELECT rowid, s FROM ({_RANK}) WHERE s <= ?", (match, edge)).fetchall()
-            return look_up([tuple(r) for r in tied])[:limit]
-    where, params = ["fts MATCH ?", "n.kind != 'page'"], [match]
-    if tag_exprs:
-        sql, p = to_sql(combine_and(tag_exprs), "n.id")
-        where.append(sql)
-        params.extend(p)
-    return [dict(r) for r in store.conn.execute(
-        f"SELECT {cols}, bm25(fts, 10.0, 1.0) AS score FROM fts JOIN notes n ON n.id = fts.rowid"
-        f" WHERE {' AND '.join(where)} ORDER BY score, n.path LIMIT ?", [*params, limit]).fetchall()]
 
 
 def related(store: Store, path: str, *, limit: int = 10) -> list[dict]:

@@ -1,25 +1,26 @@
-"""Full-text search queries: parse what the user typed, segment Chinese, build an FTS5 MATCH string.
+"""Full-text search queries: parse what the user typed, build the FTS5 MATCH string, check hits.
 
 Syntax: words are ANDed; ``"a phrase"``; ``OR`` between two terms; ``-word`` or ``-"phrase"`` excludes.
-The index holds jieba-segmented text (``机器学习`` is indexed as ``机器 学习``; long words also as their
-dictionary sub-words), so a Chinese run in the query is segmented against the words the index actually
-holds (longest words first, fewest pieces): ``学习`` finds ``机器学习``, which a plain unicode61 index
-cannot. No jieba is needed at query time. Every piece reaches FTS5 double-quoted, so no user text is
-ever read as FTS5 syntax.
+
+Each term is cut as the index text is (:mod:`vaulttool.core.query.searchtext`: Han text one character
+a token, Latin words whole, everything folded) and looked for as a phrase of those tokens, so a Han
+term matches wherever it stands as a substring and a Latin word only as a whole word. A term the
+tokens cannot say exactly (``C++``, ``GPT-4o``, a quoted phrase of Latin words) is marked
+``check``: the index gives candidates, and :meth:`Query.matches` decides on the note's own text.
+Every phrase reaches FTS5 double-quoted, so no user text is ever read as FTS5 syntax.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import cached_property
 
+from vaulttool.core.query.searchtext import fold, needs_check, phrase_variant, query_tokens, term_regex
 from vaulttool.errors import UsageError
 
-__all__ = ["SearchQueryError", "Query", "parse", "to_fts", "segment_run", "MAX_PIECE"]
+__all__ = ["SearchQueryError", "Term", "Query", "parse", "to_fts"]
 
-MAX_PIECE = 8  # the longest indexed word looked for inside a Chinese run
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
 _TOKEN = re.compile(r'\s*(-?)"([^"]*)"|\s*(-?)(\S+)')
 
 
@@ -32,6 +33,36 @@ class Term:
     text: str
     phrase: bool = False
 
+    @cached_property
+    def forms(self) -> list[str]:
+        """The spellings looked for: the term, and its phrase-by-phrase simplified form when that is
+        another (``藉此``: also ``借此``)."""
+        other = phrase_variant(self.text)
+        return [self.text] if other is None else [self.text, other]
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return query_tokens(self.text)
+
+    @cached_property
+    def check(self) -> bool:
+        """Whether index hits of this term must be checked against the note's text."""
+        return needs_check(self.text)
+
+    @cached_property
+    def patterns(self) -> list:
+        return [term_regex(f) for f in self.forms]
+
+    def search(self, folded: str) -> bool:
+        return any(p.search(folded) for p in self.patterns)
+
+    def fts(self) -> str:
+        tokens = self.tokens
+        if not tokens:
+            raise SearchQueryError(f"nothing to look for in {self.text!r} (give letters, digits or Han characters)")
+        phrases = ['"' + " ".join(t.replace('"', '""') for t in query_tokens(f)) + '"' for f in self.forms]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+
 
 @dataclass
 class Query:
@@ -40,6 +71,21 @@ class Query:
 
     def words(self) -> list[str]:
         return [t.text for g in self.groups for t in g]
+
+    def terms(self) -> list[Term]:
+        return [t for g in self.groups for t in g]
+
+    @property
+    def check(self) -> bool:
+        """Whether the index's answer is a superset to be checked note by note."""
+        return any(t.check for t in self.terms()) or any(t.check for t in self.exclude)
+
+    def matches(self, text: str, folded: bool = False) -> bool:
+        """Whether a note's text (title, tags and body) holds what the query asks for."""
+        f = text if folded else fold(text)
+        if not all(any(t.search(f) for t in group) for group in self.groups):
+            return False
+        return not any(t.search(f) for t in self.exclude)
 
 
 def parse(text: str) -> Query:
@@ -58,6 +104,7 @@ def parse(text: str) -> Query:
         if not word:
             continue
         term = Term(word, phrase)
+        term.fts()  # a term of symbols alone is refused here, with its text named
         if neg:
             if pending_or:
                 raise SearchQueryError("OR cannot join an excluded word (-word)")
@@ -74,56 +121,16 @@ def parse(text: str) -> Query:
     return q
 
 
-def segment_run(run: str, known: Callable[[str], bool]) -> list[str]:
-    """Split a Chinese run into the fewest pieces the index knows (``known(piece)``); characters no
-    known word covers stay as one-character pieces (they will match nothing, honestly)."""
-    n = len(run)
-    best: list[tuple[int, int] | None] = [None] * (n + 1)  # (pieces, index of previous cut)
-    best[0] = (0, 0)
-    for end in range(1, n + 1):
-        for start in range(max(0, end - MAX_PIECE), end):
-            if best[start] is None:
-                continue
-            piece = run[start:end]
-            if end - start > 1 and not known(piece):
-                continue
-            cost = best[start][0] + (1 if end - start > 1 or known(piece) else 3)
-            if best[end] is None or cost < best[end][0]:
-                best[end] = (cost, start)
-    pieces = []
-    end = n
-    while end > 0:
-        start = best[end][1]
-        pieces.append(run[start:end])
-        end = start
-    return pieces[::-1]
-
-
-def _pieces(text: str, known: Callable[[str], bool]) -> list[str]:
-    out: list[str] = []
-    pos = 0
-    for m in _CJK.finditer(text):
-        out.extend(text[pos : m.start()].split())
-        out.extend(segment_run(m.group(0), known))
-        pos = m.end()
-    out.extend(text[pos:].split())
-    return [p.lower() for p in out if p.strip()]
-
-
-def _fts_term(term: Term, known: Callable[[str], bool]) -> str:
-    pieces = _pieces(term.text, known)
-    if not pieces:
-        raise SearchQueryError(f"nothing to look for in {term.text!r}")
-    return '"' + " ".join(p.replace('"', '""') for p in pieces) + '"'
-
-
-def to_fts(query: Query, known: Callable[[str], bool]) -> str:
-    """The FTS5 MATCH expression of ``query``."""
+def to_fts(query: Query) -> str:
+    """The FTS5 MATCH expression of ``query``. Exclusions whose index answer is only a superset
+    (terms to check) are left out here: excluding a superset would drop notes that do not hold
+    the term; :meth:`Query.matches` applies them."""
     parts = []
     for group in query.groups:
-        terms = [_fts_term(t, known) for t in group]
+        terms = [t.fts() for t in group]
         parts.append(terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")")
     expr = " AND ".join(parts)
     for term in query.exclude:
-        expr = f"({expr}) NOT {_fts_term(term, known)}"
+        if not term.check:
+            expr = f"({expr}) NOT {term.fts()}"
     return expr
