@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ignore", [], "globs", "globs never indexed or normalised", example=["Templates/**"]),
     Setting("max_file_mb", 8, "number", "larger notes are skipped with a message", low=0.001, high=1024),
     Setting("tags.max", 5, "int", "derived tags per clip", low=0, high=50),
+    Setting("tags.min_clips", 3, "int", "a term becomes a tag once this many unique clips hold it",
+            low=1, high=1000),
     Setting("tags.stopwords", [], "words", "never derived", example=["公司", "today"]),
     Setting("tags.userdict", "", "str", "a jieba user dictionary, relative to .vaulttool/",
             example="userdict.txt"),
@@ -252,6 +254,7 @@ class Config:
             synonyms=synonyms,
             nesting=[(str(a), str(b)) for a, b in (t.get("nesting") or {}).items()],
             topic_max_len=int(t.get("topic_max_len", BY_KEY["tags.topic_max_len"].default)),
+            min_clips=int(t.get("min_clips", BY_KEY["tags.min_clips"].default)),
         )
 
 
