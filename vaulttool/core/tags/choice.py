@@ -6,6 +6,7 @@ changes."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Mapping
 
 from vaulttool.core.tags import segment as seg
@@ -25,6 +26,9 @@ _TUNING = {
     "cap_min_docs": 50,  # vault size (notes) from which the share cap applies
     "cap_share": 0.5,  # a term in more than this share of the notes is too general to be a tag
     "prior_docs": 300.0,  # weight of jieba's IDF, in notes: the vault's own counts take over as it grows
+    "salient_tf": 4,  # occurrences that make a term salient wherever it is
+    "salient_desc": 2,  # occurrences in the description (a summary) that make a term salient
+    "min_score": 0.0,  # a term scoring less is no tag (none rather than filler)
     "idf_power": 0.5,  # how much rarity counts: a concept many clips share is no worse a tag
     "desc": 0.5,  # weight of an occurrence in the description (it summarises the body)
     "title": 1.0,  # bonus for a term in the title
@@ -32,6 +36,7 @@ _TUNING = {
 }
 
 
+_LATIN_RUN = re.compile(r"[A-Za-z0-9.+_\-]+")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -54,9 +59,10 @@ def _overlaps(a: str, b: str) -> bool:
 
 
 def salient(entry) -> bool:
-    """A term the note is about: in its title or an opening sentence, or found at least twice. Only
-    these count in the vault's document frequencies, and only these may be a note's tag."""
-    return entry[2] >= 1 or entry[4] >= 1 or entry[1] >= 2
+    """A term the note is about: in its title or an opening sentence, twice in its description (a
+    summary), or four times anywhere. Only these count in the vault's document frequencies (so a
+    term is promoted when enough clips are *about* it), and only these may be a note's tag."""
+    return entry[2] >= 1 or entry[4] >= 1 or entry[1] >= _TUNING["salient_tf"] or entry[3] >= _TUNING["salient_desc"]
 
 
 class Chooser:
@@ -138,8 +144,10 @@ class Chooser:
             if len(entry) != 6 or key in never or key in explicit_keys:
                 continue  # (an entry of another ANALYSIS_VERSION is skipped, not trusted)
             form, tf, title_tf, desc_tf, lead_tf, cls = entry
-            if not (title_tf or lead_tf or tf >= 2) or junk_reason(form, cls) is not None:
+            if not (title_tf or lead_tf or tf >= w["salient_tf"] or desc_tf >= w["salient_desc"]) or junk_reason(form, cls) is not None:
                 continue
+            if cls == "cmp" and not form.isascii() and _LATIN_RUN.sub("", form) in never:
+                continue  # an English name and a generic word (DeepSeek官方, AI领域): the name is the tag
             if form.isascii() and form.istitle() and "-" not in form and (
                     tag_key(form) in name_parts or (vocab is not None and vocab.ordinary(key))):
                 continue  # a first name alone, or an ordinary word written with a capital
@@ -174,7 +182,10 @@ class Chooser:
             tfw = 1.0 + log(weighted) + (title_w if title_tf >= 1 else title_w * title_tf) + (
                 lead_w if lead_tf >= 1 else lead_w * lead_tf
             )
-            item = (-round(tfw * idf * weight_of(cls, 0.5), 9), key, form)
+            value = round(tfw * idf * weight_of(cls, 0.5), 9)
+            if value < w["min_score"]:
+                continue
+            item = (-value, key, form)
             if concept not in best or item < best[concept]:
                 best[concept] = item
         scored = sorted(best.values())

@@ -111,6 +111,11 @@ benchmark benchmarks experiment experiments evaluation baseline baselines perfor
 article-url imageurl image-url by-sa cc-by by-nc
 """
 NEVER_KEYS: frozenset[str] = frozenset()  # filled below (by concept_key)
+# Inside a Chinese tag: a person's role (``中关村科金总裁喻友平``, ``欧云联合创始人``: a role and a name) or
+# the furniture of event promotion (``速抢席位``, ``观众报名通道``).
+_JUNK_PARTS = ("总裁", "创始人", "首席执行官", "首席技术官", "董事长", "总经理", "负责人", "合伙人", "总监", "主编",
+               "席位", "报名", "抽奖", "福利", "直播间", "限时", "优惠", "领取", "扫码", "点击", "戳")
+_ROLES_EN = frozenset("ceo cto coo cfo cso founder cofounder co-founder vp".split())
 _ADJECTIVE_ENDS = frozenset("based driven aware enhanced guided powered free specific level scale oriented "
                            "like style related intensive efficient friendly native wise".split())
 _DIMENSIONS = frozenset(("2d", "3d", "4d", "5g", "6g", "4g"))
@@ -139,6 +144,14 @@ def junk_reason(form: str, cls: str = "") -> str | None:
         return "a verb phrase"
     if concept_key(text) in NEVER_KEYS:
         return "hype, boilerplate or generic"
+    if not text.isascii():
+        if any(part in text for part in _JUNK_PARTS):
+            return "a person's role, or promotion"
+        han = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
+        if len(han) == 1:
+            return "an English name with one Chinese character (a cut)"
+    elif text.lower() in _ROLES_EN:
+        return "a person's role"
     if text.isascii() and "-" in text and text.lower().rsplit("-", 1)[1] in _ADJECTIVE_ENDS:
         return "an adjective compound"
     return None
