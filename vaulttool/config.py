@@ -247,6 +247,8 @@ class Config:
         for canonical, variants in (t.get("synonyms") or {}).items():
             for v in [variants] if isinstance(variants, str) else list(variants):
                 synonyms[str(v)] = str(canonical)
+        for variant, canonical in recorded_renames(state_dir).items():
+            synonyms.setdefault(variant, canonical)  # the settings' own synonyms win
         return TagConfig(
             max_tags=int(t.get("max", BY_KEY["tags.max"].default)),
             stopwords=frozenset(str(s) for s in t.get("stopwords", [])),
@@ -256,6 +258,18 @@ class Config:
             topic_max_len=int(t.get("topic_max_len", BY_KEY["tags.topic_max_len"].default)),
             min_clips=int(t.get("min_clips", BY_KEY["tags.min_clips"].default)),
         )
+
+
+def recorded_renames(state_dir: Path) -> dict[str, str]:
+    """The synonyms ``vaulttool tags rename``/``merge`` recorded (``.vaulttool/tag-renames.json``)."""
+    import json
+
+    try:
+        data = json.loads((Path(state_dir) / "tag-renames.json").read_text(encoding="utf-8"))
+        syn = data.get("synonyms", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in syn.items() if isinstance(syn, dict)} if isinstance(syn, dict) else {}
 
 
 def userdict_path(value: str, state_dir: Path) -> str | None:

@@ -11,6 +11,7 @@ from typing import Iterable
 from vaulttool.core.tags import segment as seg
 from vaulttool.core.tags.concepts import DECLARED, concept_key, junk_reason, spelling
 from vaulttool.core.tags.rules import TagConfig, tag_key
+from vaulttool.core.tags.stopwords import FUNCTION_WORDS
 from vaulttool.core.tags.words import (
     BLANK,
     MEMO_MAX,
@@ -24,6 +25,7 @@ from vaulttool.core.tags.words import (
 
 __all__ = ["ANALYSIS_VERSION", "Analyser"]
 
+_NAME_POS = {"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "vn", "v", "b", "a", "an", "j", "l", "ng", "x"}
 _PARTS = re.compile(r"\s*(?:[,;、/，；]|\b或\b|或)\s*")
 _NAME_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9.+\-]*(?: [A-Za-z0-9][A-Za-z0-9.+\-]*){0,3}$")
 
@@ -229,7 +231,7 @@ class Analyser:
             if key in latin_kinds:
                 latin_forms.setdefault(key, []).append(form)
 
-        excluded = {tag_key(e) for e in exclude}
+        excluded = {tag_key(e) for e in exclude} | {concept_key(e) for e in exclude}
         terms: dict[str, list] = {}
         compounds: dict[str, int] = {}
         for key, tf in counts.items():
@@ -272,10 +274,11 @@ class Analyser:
         """Aliases the text declares: ``英伟达（NVIDIA）``, ``混合专家（Mixture of Experts, MoE）``,
         ``DeepSeek（深度求索）``, as sorted ``[Chinese name, English name]`` pairs.
 
-        The Chinese name is the longest run of the last one to four words before the bracket that is
-        a term of the note (a word or a compound of it); the English names are the parts of the bracket
+        The Chinese name may be any run of the last one to four content words before the bracket
+        (each is recorded; the vocabulary keeps the one most declarations share); the English names are the parts of the bracket
         (split at ``,;、/`` and ``或``) with a capital letter, at most four words, not a number."""
         words_of = self.jieba()["cut"].words
+        tags_of = self.jieba()["tags"].get
         never = self._never
         pairs: set[tuple[str, str]] = set()
         for text in texts:
@@ -284,19 +287,19 @@ class Analyser:
             for m in DECLARED.finditer(text):
                 left, inside = m.group(1), m.group(2).strip()
                 if seg.is_han(left):
+                    # every run of the last one to four content words: the vault decides which one
+                    # is the name (see Vocabulary: the longest that most declarations share)
                     words = words_of(left)
-                    han = None
-                    for k in range(min(4, len(words)), 0, -1):
-                        cand = "".join(words[-k:])
-                        if len(cand) >= 2 and cand in counts and cand not in never and junk_reason(cand) is None:
-                            han = cand
+                    names = []
+                    for k in range(1, min(4, len(words)) + 1):
+                        w = words[-k]
+                        if w in FUNCTION_WORDS or tags_of(w, "x") not in _NAME_POS:
                             break
-                    if han is None:
-                        continue
-                    for part in _PARTS.split(inside):
-                        latin = _latin_name(part, never)
-                        if latin:
-                            pairs.add((han, latin))
+                        cand = "".join(words[-k:])
+                        if 2 <= len(cand) <= 10 and cand not in never and junk_reason(cand) is None:
+                            names.append(cand)
+                    latins = [x for x in (_latin_name(part, never) for part in _PARTS.split(inside)) if x]
+                    pairs.update((han, latin) for han in names for latin in latins)
                 else:
                     inside = inside.strip()
                     latin = _latin_name(left.split(" ")[-1], never)

@@ -44,6 +44,40 @@ def parse_alias_term(term: str) -> tuple[str, str] | None:
     return (han, latin) if han and latin else None
 
 
+def _declared_names(declared: Mapping[str, int], min_declared: int) -> list[tuple[str, str, int]]:
+    """The declarations to believe: ``(Chinese name, English name, clips)``.
+
+    A text declares ``通用人工智能（AGI）`` and, read word by word, also ``人工智能（AGI）``; and
+    ``美国芯片巨头英伟达（NVIDIA）`` holds ``英伟达（NVIDIA）``. Of two Chinese names of one English
+    name, one ending the other, the longer is the name when at least half the declarations of the
+    shorter are of it (``通用人工智能``), else the shorter (``英伟达``). Then at least ``min_declared``
+    clips must declare it."""
+    by_latin: dict[str, dict[str, tuple[str, int]]] = {}
+    for term, n in declared.items():
+        pair = parse_alias_term(term)
+        if pair is None:
+            continue
+        han, latin = pair
+        got = by_latin.setdefault(concept_key(latin), {})
+        spelt, m = got.get(han, (latin, 0))
+        got[han] = (spelt if m >= n else latin, m + n)
+    out = []
+    for _lk, names in sorted(by_latin.items()):
+        kept = dict(names)
+        for longer in sorted(names, key=len, reverse=True):
+            for shorter in names:
+                if shorter != longer and longer.endswith(shorter) and shorter in kept and longer in kept:
+                    if names[longer][1] * 2 >= names[shorter][1]:
+                        del kept[shorter]
+                    else:
+                        del kept[longer]
+                        break
+        for han, (latin, n) in sorted(kept.items()):
+            if n >= min_declared:
+                out.append((han, latin, n))
+    return out
+
+
 class Vocabulary:
     """Concepts of a vault: :meth:`resolve` a term's key to its concept's key and spelling."""
 
@@ -76,11 +110,8 @@ class Vocabulary:
 
         self._lower = {t[1:]: n for t, n in declared.items() if t.startswith(LOWER_PREFIX)}
         self._seen: dict[str, int] = {}
-        for term, n in sorted(declared.items()):
-            pair = parse_alias_term(term)
-            if pair is None or n < min_declared:
-                continue
-            union(name(pair[0], n), name(pair[1], n))
+        for han, latin, n in _declared_names(declared, min_declared):
+            union(name(han, n), name(latin, n))
         user: dict[str, str] = {}
         for variant, canonical in sorted((synonyms or {}).items()):
             ck = name(canonical, 0)
