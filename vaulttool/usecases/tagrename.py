@@ -118,8 +118,18 @@ def rename(session: Session, reporter: Reporter, olds: list[str], new: str, *, d
         paths.update(r[0] for r in store.conn.execute(
             "SELECT DISTINCT n.path FROM note_tags t JOIN notes n ON n.id = t.note_id WHERE n.kind != 'page'"
             " AND (t.key = ? OR (t.key >= ? AND t.key < ?))", (k, k + "/", k + "0")))
+    for o in olds:  # notes that record the tag as derived and removed by the user (kept removed)
+        for path, raw in store.conn.execute(
+                "SELECT path, props FROM notes WHERE kind != 'page' AND props LIKE ?", (f"%{o}%",)):
+            try:
+                auto = json.loads(raw).get("auto_tags") or []
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(auto, list) and any(renamed(str(t)) for t in auto):
+                paths.add(path)
+    summary_scanned = len(paths)
     body_rx = _tag_pattern(olds)
-    summary = Summary(scanned=len(paths), dry_run=dry_run or diff)
+    summary = Summary(scanned=summary_scanned, dry_run=dry_run or diff)
     originals = Originals(vault)
     written = []
     for rel in sorted(paths):
@@ -142,6 +152,13 @@ def rename(session: Session, reporter: Reporter, olds: list[str], new: str, *, d
                 new_values = _rename_list(values, renamed)
                 if new_values != values:
                     updates[prop] = new_values
+        if "auto_tags" in updates or ("tags" in updates and "auto_tags" in sp.data):
+            # the record as merge_tags writes it: the derived tags present, then those the user removed
+            present = {tag_key(t) for t in updates.get("tags", prop_list(sp.data.get("tags")))}
+            auto = updates.get("auto_tags", prop_list(sp.data.get("auto_tags")))
+            ordered = [t for t in auto if tag_key(t) in present] + [t for t in auto if tag_key(t) not in present]
+            if ordered != prop_list(sp.data.get("auto_tags")):
+                updates["auto_tags"] = ordered
         body = text[sp.body_start:]
         new_body = _rename_in_text(body, body_rx, target)
         if not updates and new_body == body:
@@ -219,10 +236,9 @@ def undo(session: Session, reporter: Reporter, olds: list[str], new: str) -> Sum
     else:
         raise UsageError(f"no rename of {', '.join(olds)} into {new} is recorded")
     paths = [f["path"] for f in entry.get("files", [])]
-    summary = restore(session, reporter, paths) if paths else Summary()
     del record["log"][i]
     for o in entry.get("from", []):
         if tag_key(record["synonyms"].get(o, "")) == tag_key(entry["to"]):
             del record["synonyms"][o]
-    _write_record(vault.state, record)
-    return summary
+    _write_record(vault.state, record)  # first: the index restore brings up to date follows it
+    return restore(session, reporter, paths) if paths else Summary()

@@ -42,7 +42,7 @@ def _latin_name(part: str, never: frozenset[str]) -> str | None:
     return shown
 
 #: Bump when the analysis format or the tokenisation changes: cached analyses must then be redone.
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 _NO_LEAD = 1 << 62  # "the lead never ended" (an index no list reaches)
 
 

@@ -139,7 +139,7 @@ class Chooser:
         # first words of English names in this note (``Sam`` of ``Sam-Altman``): never a tag alone
         name_parts = {part for k, e in terms.items() if len(e) == 6 and e[5] == "cmp" and e[0].isascii()
                       and "-" in e[0] and e[0][:1].isupper() for part in (tag_key(e[0].split("-")[0]),)}
-        best: dict[str, tuple[float, str, str]] = {}  # concept key -> (-score, key, form)
+        best: dict[str, tuple[float, str, str, str]] = {}  # concept key -> (-score, key, form, as written)
         for key, entry in terms.items():
             if len(entry) != 6 or key in never or key in explicit_keys:
                 continue  # (an entry of another ANALYSIS_VERSION is skipped, not trusted)
@@ -154,6 +154,7 @@ class Chooser:
             d = df_get(key, 1)
             if d < 1:
                 d = 1
+            original = form
             concept, spelt = vocab.resolve(key) if vocab is not None else (key, None)
             if spelt is not None:
                 if concept in explicit_keys or concept in never:
@@ -185,14 +186,14 @@ class Chooser:
             value = round(tfw * idf * weight_of(cls, 0.5), 9)
             if value < w["min_score"]:
                 continue
-            item = (-value, key, form)
+            item = (-value, key, form, original)
             if concept not in best or item < best[concept]:
                 best[concept] = item
         scored = sorted(best.values())
 
         chosen: list[str] = []
         taken: list[str] = []  # tag keys of the chosen terms (English with their hyphens)
-        for _score, key, form in scored:
+        for _score, key, form, original in scored:
             if len(chosen) >= config.max_tags:
                 break
             mapped, tag, tkey, mapped_key = self._tag_of(form)
@@ -213,6 +214,8 @@ class Chooser:
                 continue
             chosen.append(tag)
             taken.append(tkey)
+            if tag_key(original) != tkey:  # (a synonym's tag: the name it stands for covers its parts)
+                taken.append(tag_key(original))
         return chosen
 
     def _tag_of(self, form: str) -> tuple:

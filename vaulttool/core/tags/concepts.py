@@ -30,7 +30,10 @@ _NO_PLURAL = ("ss", "us", "is", "os", "as")
 def singular(word: str) -> str:
     """An English plural made singular (``Agents`` → ``Agent``, ``LLMs`` → ``LLM``, ``libraries`` →
     ``library``); other words as they are. Only the last word of a compound changes."""
-    head, sep, last = word.rpartition("-") if "-" in word else ("", "", word)
+    if re.search(r"(?i)[-_ ](?:of|for|and|in|on)[-_ ]", word):
+        return word  # "Mixture of Experts": the plural is the name's own
+    m = re.match(r"^(.*?)([-_ ]?)([^-_ ]*)$", word)
+    head, sep, last = m.group(1), m.group(2), m.group(3)
     if not last.isascii() or not last.isalpha() or len(last) < 4 or not last[-1] in "sS":
         return word
     low = last.lower()
