@@ -181,7 +181,7 @@ def score(entries: list[dict], tags_per_entry: list[list[str]], seconds: float) 
 def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConfig):
     """Tags of every entry (df over the entries, the vault's vocabulary built from them as
     ``reindex`` builds it), the time taken, and the tags of the second clips."""
-    from vaulttool.core.tags.vocab import ALIAS_PREFIX, Vocabulary
+    from vaulttool.core.tags.vocab import ALIAS_PREFIX, LOWER_PREFIX, Vocabulary
 
     tagger = Tagger(config)
     tagger.analyse("预热", "", "")  # loads jieba: not part of the timing
@@ -190,7 +190,7 @@ def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConf
     df: Counter[str] = Counter()
     for a in analyses:
         df.update(tagger.candidate_terms(a))
-    declared = {t: n for t, n in df.items() if t.startswith(ALIAS_PREFIX)}
+    declared = {t: n for t, n in df.items() if t.startswith((ALIAS_PREFIX, LOWER_PREFIX))}
     tagger.set_vocabulary(Vocabulary(declared, lambda keys: {k: df[k] for k in keys if k in df}, config.synonyms))
     tags = [tagger.choose(a, df, len(entries)) for a in analyses]
     seconds = time.perf_counter() - start

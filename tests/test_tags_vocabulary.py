@@ -253,3 +253,17 @@ def test_a_rename_is_followed_by_later_derivation_and_keeps_removals(quiet_vault
     assert "quantum-annealing" in props(new)["tags"] and QUANTUM not in props(new)["tags"]
     assert "retagged 0" in run(root, "retag").output
     assert first is None or first.exists()
+
+
+def test_the_vocabulary_does_not_depend_on_the_order_it_was_counted_in():
+    declared = {alias_term("强化学习", "RL"): 9, alias_term("强化学习", "RLHF"): 3, alias_term("逆强化学习", "IRL"): 2,
+                alias_term("强化学习", "IRL"): 2, alias_term("强化学习", "Reinforcement Learning"): 4}
+    df = {"强化学习": 50, "rl": 30, "rlhf": 8, "irl": 2, "逆强化学习": 2, "reinforcementlearning": 9}
+    get = lambda keys: {k: df[k] for k in keys if k in df}  # noqa: E731
+    forward = Vocabulary(declared, get)
+    backward = Vocabulary(dict(reversed(list(declared.items()))), get)
+    for key in df:
+        assert forward.resolve(key) == backward.resolve(key)
+    assert forward.resolve("rl") == forward.resolve("reinforcementlearning") == ("强化学习", "强化学习")
+    assert forward.resolve("rlhf") == ("rlhf", None)  # a narrower concept, not an alias of RL's name
+    assert forward.resolve("irl")[1] == forward.resolve("逆强化学习")[1]

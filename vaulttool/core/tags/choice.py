@@ -146,6 +146,8 @@ class Chooser:
             form, tf, title_tf, desc_tf, lead_tf, cls = entry
             if not (title_tf or lead_tf or tf >= w["salient_tf"] or desc_tf >= w["salient_desc"]) or junk_reason(form, cls) is not None:
                 continue
+            if cls == "word" and "-" not in form and (vocab is None or vocab.resolve(key)[1] is None):
+                continue  # an ordinary English word alone (cost, deep, visual): no concept of its own
             if cls == "cmp" and not form.isascii() and _LATIN_RUN.sub("", form) in never:
                 continue  # an English name and a generic word (DeepSeek官方, AI领域): the name is the tag
             if form.isascii() and form.istitle() and "-" not in form and (

@@ -112,6 +112,9 @@ _NEVER = """
 abstract introduction conclusion preprint arxiv github huggingface paper code project page link url available
 benchmark benchmarks experiment experiments evaluation baseline baselines performance results approach framework
 article-url imageurl image-url by-sa cc-by by-nc
+声称 上线 传统 业界 方向 理论 机构 纪录 集团 入门 新书 国家 普通 秘密 观点 原因 过度 级别 参数 设备 结论 成绩 差距 报告
+实验室 项目 计划 深度 万物 倒计时 天花板 高层 首席 大牛 资深 专业 评价 概念 原生 区分 解析 自动生成 高质量 明星 国产
+落地 产业 博客 指南 金句时间 峰会主题 新基准 炸场 路透社报道 大会 官宣 亮相 曝光 消息 传闻 爆料 网友 用户 粉丝 评论区
 """
 NEVER_KEYS: frozenset[str] = frozenset()  # filled below (by concept_key)
 # Inside a Chinese tag: a person's role (``中关村科金总裁喻友平``, ``欧云联合创始人``: a role and a name) or

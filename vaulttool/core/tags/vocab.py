@@ -53,7 +53,7 @@ def _declared_names(declared: Mapping[str, int], min_declared: int) -> list[tupl
     shorter are of it (``通用人工智能``), else the shorter (``英伟达``). Then at least ``min_declared``
     clips must declare it."""
     by_latin: dict[str, dict[str, tuple[str, int]]] = {}
-    for term, n in declared.items():
+    for term, n in sorted(declared.items()):  # (sorted: the result must not depend on the order counted)
         pair = parse_alias_term(term)
         if pair is None:
             continue
@@ -64,8 +64,8 @@ def _declared_names(declared: Mapping[str, int], min_declared: int) -> list[tupl
     out = []
     for _lk, names in sorted(by_latin.items()):
         kept = dict(names)
-        for longer in sorted(names, key=len, reverse=True):
-            for shorter in names:
+        for longer in sorted(names, key=lambda h: (-len(h), h)):
+            for shorter in sorted(names):
                 if shorter != longer and longer.endswith(shorter) and shorter in kept and longer in kept:
                     if names[longer][1] * 2 >= names[shorter][1]:
                         del kept[shorter]
@@ -75,7 +75,13 @@ def _declared_names(declared: Mapping[str, int], min_declared: int) -> list[tupl
         for han, (latin, n) in sorted(kept.items()):
             if n >= min_declared:
                 out.append((han, latin, n))
-    return out
+    # An English name holding another one declared for the same Chinese name is a narrower concept
+    # (RLHF, IRL, MARL beside RL for 强化学习): it is not that name's alias.
+    by_han: dict[str, set[str]] = {}
+    for han, latin, _n in out:
+        by_han.setdefault(han, set()).add(concept_key(latin))
+    return [(han, latin, n) for han, latin, n in out
+            if not any(other != concept_key(latin) and other in concept_key(latin) for other in by_han[han])]
 
 
 class Vocabulary:
