@@ -179,7 +179,10 @@ def score(entries: list[dict], tags_per_entry: list[list[str]], seconds: float) 
 
 
 def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConfig):
-    """Tags of every entry (df over the entries), the time taken, and the tags of the second clips."""
+    """Tags of every entry (df over the entries, the vault's vocabulary built from them as
+    ``reindex`` builds it), the time taken, and the tags of the second clips."""
+    from vaulttool.core.tags.vocab import ALIAS_PREFIX, LOWER_PREFIX, Vocabulary
+
     tagger = Tagger(config)
     tagger.analyse("预热", "", "")  # loads jieba: not part of the timing
     start = time.perf_counter()
@@ -187,6 +190,8 @@ def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConf
     df: Counter[str] = Counter()
     for a in analyses:
         df.update(tagger.candidate_terms(a))
+    declared = {t: n for t, n in df.items() if t.startswith((ALIAS_PREFIX, LOWER_PREFIX))}
+    tagger.set_vocabulary(Vocabulary(declared, lambda keys: {k: df[k] for k in keys if k in df}, config.synonyms))
     tags = [tagger.choose(a, df, len(entries)) for a in analyses]
     seconds = time.perf_counter() - start
     second = [
@@ -196,43 +201,117 @@ def run_vaulttool(entries: list[dict], again: list[dict | None], config: TagConf
     return tags, seconds, second
 
 
+# The tagger as it was (a checkout of an earlier commit, ``--old``), run in a child process on the same
+# entries with the same steps (analyse all, count document frequencies once per entry, choose).
+_OLD = r"""
+import json, sys, time
+from collections import Counter
+sys.path.insert(0, sys.argv[1])
+from vaulttool.core.tags.tagger import Tagger
+entries = json.load(sys.stdin)
+t = Tagger()
+t.analyse("预热", "", "")
+start = time.perf_counter()
+an = [t.analyse(e["title"], e["description"], e["body"]) for e in entries]
+df = Counter()
+for a in an:
+    df.update(t.candidate_terms(a))
+tags = [t.choose(a, df, len(entries)) for a in an]
+json.dump({"tags": tags, "seconds": time.perf_counter() - start}, sys.stdout, ensure_ascii=False)
+"""
+
+
+def run_old(entries: list[dict], old: Path):
+    import json
+    import subprocess
+
+    payload = json.dumps([{k: e[k] for k in ("title", "description", "body")} for e in entries], ensure_ascii=False)
+    out = subprocess.run([sys.executable, "-c", _OLD, str(old)], input=payload, capture_output=True, text=True,
+                         check=True)
+    got = json.loads(out.stdout)
+    return got["tags"], got["seconds"]
+
+
+_JIEBA = r"""
+import json, logging, sys, time
+import jieba, jieba.analyse
+jieba.setLogLevel(logging.WARNING)
+jieba.initialize()
+jieba.analyse.extract_tags("预热", topK=5)
+entries, again = json.load(sys.stdin)
+ex = lambda e: jieba.analyse.extract_tags("\n".join((e["title"], e["description"], e["body"])), topK=5)
+start = time.perf_counter()
+tags = [ex(e) for e in entries]
+seconds = time.perf_counter() - start
+json.dump({"tags": tags, "seconds": seconds, "again": [ex(e) if e else None for e in again]}, sys.stdout)
+"""
+
+
 def run_jieba(entries: list[dict], again: list[dict | None]):
-    import jieba
-    import jieba.analyse
+    """``jieba.analyse.extract_tags(text, topK=5)``, in a child process: jieba's own dictionary, without
+    the words vaulttool adds to it."""
+    import json
+    import subprocess
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    jieba.analyse.extract_tags("预热", topK=5)
+    keep = ("title", "description", "body")
+    payload = json.dumps([[{k: e[k] for k in keep} for e in entries],
+                          [{k: e[k] for k in keep} if e else None for e in again]], ensure_ascii=False)
+    out = subprocess.run([sys.executable, "-c", _JIEBA], input=payload, capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    return got["tags"], got["seconds"], got["again"]
 
-    def extract(e: dict) -> list[str]:
-        return jieba.analyse.extract_tags("\n".join((e["title"], e["description"], e["body"])), topK=5)
 
-    start = time.perf_counter()
-    tags = [extract(e) for e in entries]
-    seconds = time.perf_counter() - start
-    return tags, seconds, [extract(e) if e else None for e in again]
+def reuse(tags_per_entry: list[list[str]], min_clips: int = 3) -> float:
+    """Share of the distinct tags that are on at least ``min_clips`` entries (unique URLs)."""
+    per_tag = Counter(t for tags in tags_per_entry for t in {_norm(x) for x in tags})
+    return sum(1 for c in per_tag.values() if c >= min_clips) / len(per_tag) if per_tag else 0.0
+
+
+def write_sample(path: Path, entries: list[dict], tags: list[list[str]], n: int = 100, seed: int = 21) -> None:
+    import random
+
+    picked = sorted(random.Random(seed).sample(range(len(entries)), min(n, len(entries))))
+    lines = [f"# Derived tags of {len(picked)} random unique clips (seed {seed})", "",
+             "Rate each tag good / weak / junk (rules of issue 21). Made by "
+             "`python benchmarks/tag_quality.py --sample FILE`.", ""]
+    for k, i in enumerate(picked, 1):
+        title = " ".join(entries[i]["title"].split())[:90]
+        lines.append(f"{k}. {title}  \n   {entries[i]['url']}  \n   tags: {', '.join(tags[i]) or '(none)'}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from benchmarks import tag_concepts
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=None, help="only the first N unique URLs")
     parser.add_argument("--show", type=int, default=0, help="print the tags of N sample notes")
     parser.add_argument("--no-baseline", action="store_true", help="skip jieba.analyse")
+    parser.add_argument("--old", type=Path, help="a checkout of an earlier commit: its tagger in the same run")
+    parser.add_argument("--sample", type=Path, help="write the tags of 100 random entries (seed 21) here")
+    parser.add_argument("--concepts", action="store_true", help="one line per concept")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
 
     entries, again = load_entries(args.corpus, args.limit)
-    results = {}
+    results, all_tags = {}, {}
     vt_tags, vt_seconds, vt_again = run_vaulttool(entries, again, TagConfig())
     results["vaulttool"] = score(entries, vt_tags, vt_seconds)
     results["vaulttool"]["stable"] = stability(vt_tags, vt_again)
+    all_tags["vaulttool"] = vt_tags
+    if args.old:
+        old_tags, old_seconds = run_old(entries, args.old)
+        results["vaulttool before"] = score(entries, old_tags, old_seconds)
+        results["vaulttool before"]["stable"] = float("nan")
+        all_tags["vaulttool before"] = old_tags
     if not args.no_baseline:
         jb_tags, jb_seconds, jb_again = run_jieba(entries, again)
         results["jieba.analyse top-5"] = score(entries, jb_tags, jb_seconds)
         results["jieba.analyse top-5"]["stable"] = stability(jb_tags, jb_again)
+        all_tags["jieba.analyse top-5"] = jb_tags
 
     shown = " ".join(["python benchmarks/tag_quality.py"] + (argv if argv is not None else sys.argv[1:]))
     n_again = sum(1 for e in again if e)
@@ -241,15 +320,34 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_again} clipped again with different text\n"
     )
     print(
-        "| tagger | hit@5 | diversity | most common tag (share of notes) | tags on ≥2 notes "
+        "| tagger | hit@5 | distinct tags | on ≥3 clips (reuse) | most common tag (share of notes) "
         "| stable (re-clips) | tags/note | tags/s |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
+        distinct = len({_norm(t) for ts in all_tags[name] for t in ts})
         print(
-            f"| {name} | {r['hit']:.3f} | {r['diversity']:.3f} | {r['top']} ({r['top_share']:.1%}) "
-            f"| {r['shared']:.1%} | {r['stable']:.3f} | {r['per_note']:.2f} | {r['rate']:,.0f} |"
+            f"| {name} | {r['hit']:.3f} | {distinct} | {reuse(all_tags[name]):.1%} | {r['top']} ({r['top_share']:.1%}) "
+            f"| {r['stable']:.3f} | {r['per_note']:.2f} | {r['rate']:,.0f} |"
         )
+    print("\n| tagger | concepts | mean recall | mean precision | on one tag | tags per concept |")
+    print("|---|---|---|---|---|---|")
+    per_concept = {}
+    for name in [n for n in all_tags if n != "jieba.analyse top-5"]:
+        for half, concepts in (("dev", tag_concepts.DEV), ("held out", tag_concepts.HELD_OUT)):
+            rows = tag_concepts.evaluate(entries, all_tags[name], concepts)
+            per_concept[name, half] = rows
+            m = tag_concepts.summary(rows)
+            print(f"| {name}, {half} | {m['concepts']} | {m['recall']:.2f} | {m['precision']:.2f} "
+                  f"| {m['one_tag']:.0%} | {m['spread']:.1f} |")
+    if args.concepts:
+        for (name, half), rows in per_concept.items():
+            print(f"\n{name}, {half}:")
+            for r in rows:
+                print(f"  {r['concept']}: about {r['about']}, naming {r['names']}, spread {r['spread']}, "
+                      f"best {r['best']!r}: recall {r['recall']:.2f}, precision {r['precision']:.2f}")
+    if args.sample:
+        write_sample(args.sample, entries, vt_tags)
     if args.show:
         step = max(1, len(entries) // args.show)
         for e, tags in list(zip(entries, vt_tags))[::step][: args.show]:

@@ -14,6 +14,7 @@ from tests.conftest import ROOT, corpus_files
 from vaulttool.core.tags import segment
 from vaulttool.core.tags.stopwords import FILLER, FUNCTION_WORDS
 from vaulttool.core.tags.tagger import ANALYSIS_VERSION, Tagger
+from vaulttool.core.tags.concepts import concept_key
 from vaulttool.core.tags.rules import TagConfig, is_valid_tag, parse_nesting, parse_synonyms, tag_key
 from vaulttool.errors import UsageError
 
@@ -27,7 +28,9 @@ NEWS = (
 
 @pytest.fixture(scope="session")
 def tagger() -> Tagger:
-    t = Tagger(TagConfig())
+    """A tagger for one note at a time: a term on one clip may be a tag (``min_clips`` 1); the
+    vault's own threshold is tested in test_tags_vocabulary.py."""
+    t = Tagger(TagConfig(min_clips=1))
     t.analyse("预热", "", "")  # jieba is loaded here, once for the session
     return t
 
@@ -51,10 +54,11 @@ def test_choosing_from_a_cached_analysis_does_not_load_jieba(tagger, tmp_path):
         "import json, sys\n"
         "from vaulttool.core.tags.tagger import Tagger\n"
         f"analysis = json.loads(open({str(cached)!r}, encoding='utf-8').read())\n"
-        "print(json.dumps([Tagger().choose(analysis, {'gpt-4o': 3}, 40), 'jieba' in sys.modules]))\n"
+        "from vaulttool.core.tags.rules import TagConfig\n"
+        "print(json.dumps([Tagger(TagConfig(min_clips=1)).choose(analysis, {'gpt': 3}, 40), 'jieba' in sys.modules]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == [tagger.choose(analysis, {"gpt-4o": 3}, 40), False]
+    assert json.loads(out.stdout) == [tagger.choose(analysis, {"gpt": 3}, 40), False]
 
 
 def test_analysis_is_json_and_versioned(tagger):
@@ -62,29 +66,32 @@ def test_analysis_is_json_and_versioned(tagger):
     assert analysis["v"] == ANALYSIS_VERSION
     assert json.loads(json.dumps(analysis, ensure_ascii=False)) == analysis
     for key, (form, tf, title_tf, desc_tf, lead_tf, cls) in analysis["terms"].items():
-        assert key == tag_key(form)
+        assert key == concept_key(form)
         assert tf >= 1 and 0 <= title_tf + desc_tf <= tf and 0 <= lead_tf <= tf
         assert isinstance(cls, str)
-    assert tagger.candidate_terms(analysis) == set(analysis["terms"])
+    counted = tagger.candidate_terms(analysis)
+    assert {t for t in counted if t[0] not in "\x01\x02"} <= set(analysis["terms"])
+    assert "gpt" in counted and "机器人" not in counted  # salient terms only (机器人: once, in passing)
 
 
 def test_english_terms_are_kept_whole(tagger):
     analysis = tagger.analyse(*NEWS)
-    for term in ("gpt-4o", "o3-mini", "dall-e", "llama-3"):
-        assert term in analysis["terms"], term
-    for fragment in ("gpt", "4o", "o3", "mini", "dall", "llama"):
+    # whole, a model family without its version: GPT-4o is GPT, Llama-3 is Llama; o3-mini stays
+    for term, form in (("gpt", "GPT"), ("o3mini", "o3-mini"), ("dalle", "DALL-E"), ("llama", "Llama")):
+        assert analysis["terms"][term][0] == form, term
+    for fragment in ("4o", "o3", "mini", "dall", "gpt-4o"):
         assert fragment not in analysis["terms"], fragment
     tags = tagger.choose(analysis, {}, 1)
-    assert "GPT-4o" in tags and "o3-mini" in tags
+    assert "GPT" in tags and "o3-mini" in tags
     more = tagger.analyse("Qwen2.5-VL与Claude 3.7 Sonnet", "Qwen2.5-VL开源，Node.js和C++示例。", "Qwen2.5-VL很强")
-    assert "qwen2.5-vl" in more["terms"] and "node.js" in more["terms"]
-    assert "Qwen2_5-VL" in tagger.choose(more, {}, 1)
+    assert more["terms"]["qwen"][0] == "Qwen" and "nodejs" in more["terms"] and "claude" in more["terms"]
+    assert "Qwen" in tagger.choose(more, {}, 1)
 
 
 def test_recurring_compounds_are_candidates(tagger):
-    analysis = tagger.analyse(*NEWS)
-    assert analysis["terms"]["具身智能"][-1] == "cmp"
-    assert "具身智能" in tagger.choose(analysis, {}, 1)
+    analysis = tagger.analyse("量子纠错码研究", "", "量子纠错码很难。量子纠错码是关键。")
+    assert analysis["terms"]["量子纠错码"][-1] == "cmp"
+    assert "量子纠错码" in tagger.choose(analysis, {}, 1)
 
 
 def test_stop_words_and_boilerplate_never_emitted(tagger):
@@ -98,38 +105,40 @@ def test_stop_words_and_boilerplate_never_emitted(tagger):
 
 
 def test_user_stop_words(tagger):
-    config = TagConfig(stopwords=frozenset({"gpt-4O", "具身智能"}))
+    config = TagConfig(stopwords=frozenset({"gpt-4O", "OpenAI"}), min_clips=1)
     tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1)
-    assert tags and "GPT-4o" not in tags and "具身智能" not in tags
+    assert tags and "GPT" not in tags and "OpenAI" not in tags  # a stop word stops its whole family
 
 
 def test_explicit_tags_are_not_derived_again(tagger):
     analysis = tagger.analyse(*NEWS)
-    tags = tagger.choose(analysis, {}, 1, explicit=["gpt-4O", "#具身智能"[1:]])
-    assert "GPT-4o" not in tags and "具身智能" not in tags
+    assert "OpenAI" in tagger.choose(analysis, {}, 1)
+    tags = tagger.choose(analysis, {}, 1, explicit=["gpt-4O", "#openai"[1:]])
+    assert tags and "GPT" not in tags and "OpenAI" not in tags
     excluded = tagger.analyse(*NEWS, exclude=["GPT-4o"])
-    assert "gpt-4o" not in excluded["terms"] and "o3-mini" in excluded["terms"]
+    assert "gpt" not in excluded["terms"] and "o3mini" in excluded["terms"]
 
 
 def test_max_tags_and_validity(tagger):
     analysis = tagger.analyse(*NEWS)
-    assert len(tagger.choose(analysis, {}, 1)) == 5
-    three = Tagger(TagConfig(max_tags=3)).choose(analysis, {}, 1)
+    assert 3 < len(tagger.choose(analysis, {}, 1)) <= 5
+    three = Tagger(TagConfig(max_tags=3, min_clips=1)).choose(analysis, {}, 1)
     assert three == tagger.choose(analysis, {}, 1)[:3]
     assert all(is_valid_tag(t) for t in three)
 
 
 def test_synonyms_and_nesting_apply_to_derived_tags(tagger):
     config = TagConfig(
-        synonyms=parse_synonyms(["EmbodiedAI = 具身智能"]),
-        nesting=parse_nesting(["EmbodiedAI -> ai/embodied", "GPT-4o -> openai/GPT-4o"]),
+        synonyms=parse_synonyms(["ImageGen = 图像生成"]),
+        nesting=parse_nesting(["ImageGen -> ai/image-generation", "GPT -> openai/GPT"]),
+        min_clips=1,
     )
     tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1)
-    assert "ai/embodied" in tags and "openai/GPT-4o" in tags
-    assert "具身智能" not in tags and "GPT-4o" not in tags
+    assert "ai/image-generation" in tags and "openai/GPT" in tags
+    assert "图像生成" not in tags and "GPT" not in tags
     # an explicit tag spelt as the canonical name blocks its variants too
-    tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1, explicit=["EmbodiedAI"])
-    assert "ai/embodied" not in tags
+    tags = Tagger(config).choose(tagger.analyse(*NEWS), {}, 1, explicit=["ImageGen"])
+    assert "ai/image-generation" not in tags
 
 
 def test_a_term_inside_a_chosen_one_is_skipped(tagger):
@@ -148,26 +157,28 @@ def test_a_term_inside_a_chosen_one_is_skipped(tagger):
 def test_document_frequencies_sink_common_words(tagger):
     analysis = tagger.analyse(*NEWS)
     alone = tagger.choose(analysis, {}, 1)
-    assert "具身智能" in alone
-    # in a vault of 1,000 notes where 具身智能 is on 300 of them, it is never a tag (5% rule)
-    df = {key: 2 for key in analysis["terms"]}
-    df["具身智能"] = 300
-    assert "具身智能" not in tagger.choose(analysis, df, 1000)
+    assert "OpenAI" in alone
+    # in a vault of 1,000 notes where OpenAI is on 600 of them, it says nothing (more than half)
+    df = {key: 5 for key in analysis["terms"]}
+    df["openai"] = 600
+    assert "OpenAI" not in tagger.choose(analysis, df, 1000)
+    df["openai"] = 300
+    assert "OpenAI" in tagger.choose(analysis, df, 1000)
 
 
 def test_determinism_same_input_same_tags(tagger):
-    first = tagger.choose(tagger.analyse(*NEWS), {"gpt-4o": 3}, 40)
-    second = tagger.choose(tagger.analyse(*NEWS), {"gpt-4o": 3}, 40)
-    fresh = Tagger(TagConfig())
-    third = fresh.choose(fresh.analyse(*NEWS), {"gpt-4o": 3}, 40)
+    first = tagger.choose(tagger.analyse(*NEWS), {"gpt": 3}, 40)
+    second = tagger.choose(tagger.analyse(*NEWS), {"gpt": 3}, 40)
+    fresh = Tagger(TagConfig(min_clips=1))
+    third = fresh.choose(fresh.analyse(*NEWS), {"gpt": 3}, 40)
     cached = json.loads(json.dumps(tagger.analyse(*NEWS)))
-    assert first == second == third == tagger.choose(cached, {"gpt-4o": 3}, 40)
+    assert first and first == second == third == tagger.choose(cached, {"gpt": 3}, 40)
     assert fresh._j() is tagger._j()  # jieba state is shared by the process
 
 
 def test_small_edits_keep_the_tags(tagger):
     """The same clip clipped again, with furniture, spacing and punctuation changed, gets the same tags."""
-    df = {"gpt-4o": 3, "o3-mini": 2, "具身智能": 4}
+    df = {"gpt": 3, "o3mini": 2, "openai": 4}
     before = tagger.choose(tagger.analyse(*NEWS), df, 40)
     title, description, body = NEWS
     edited = tagger.analyse(
@@ -186,7 +197,8 @@ def test_title_case_words_are_not_names(tagger):
     assert analysis["terms"]["adaptable"][-1] == "word"
     assert analysis["terms"]["adaptable"][0] == "Adaptable"  # no lower-case spelling to prefer
     assert analysis["terms"]["latent"][0] == "latent"
-    assert "world-models" in analysis["terms"] and "learning-adaptable" not in analysis["terms"]
+    assert analysis["terms"]["worldmodel"][0] == "world-model"  # one concept, singular
+    assert "learningadaptable" not in analysis["terms"]
 
 
 def test_search_text(tagger):
@@ -203,7 +215,7 @@ def test_user_dictionary(tmp_path, tagger):
     assert "喵喵赛博机" not in before["terms"]
     userdict = tmp_path / "dict.txt"
     userdict.write_text("喵喵赛博机 10 nz\n", encoding="utf-8")
-    custom = Tagger(TagConfig(userdict=str(userdict)))
+    custom = Tagger(TagConfig(userdict=str(userdict), min_clips=1))
     after = custom.analyse("喵喵赛博机", "喵喵赛博机发布。", "喵喵赛博机很好用。")
     assert after["terms"]["喵喵赛博机"][-1] == "nz"
     assert "喵喵赛博机" in custom.choose(after, {}, 1)
@@ -294,7 +306,9 @@ def test_the_pos_table_is_jiebas_and_posseg_is_not_imported():
         "Tagger().analyse('具身智能', '', '')\n"
         "before = 'jieba.posseg' in sys.modules\n"
         "import jieba.posseg\n"
-        "print(before, segment.load_jieba()['tags'] == jieba.posseg.dt.word_tag_tab)\n"
+        "jieba.posseg.dt.makesure_userdict_loaded()\n"
+        "extra = {w: 'nz' for w in segment.DOMAIN_WORDS if w not in jieba.posseg.dt.word_tag_tab}\n"
+        "print(before, segment.load_jieba()['tags'] == {**jieba.posseg.dt.word_tag_tab, **extra})\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
@@ -349,10 +363,10 @@ def test_every_tag_over_the_corpus_is_valid_and_no_tag_floods_the_vault(corpus_d
             assert is_valid_tag(tag), tag
             assert tag_key(tag) not in never, tag
         per_tag.update(tag_key(t) for t in tags)
-    assert sum(per_tag.values()) > 4 * len(files)
+    assert sum(per_tag.values()) > 3 * len(files)
     _top, count = per_tag.most_common(1)[0]
-    assert count <= 0.05 * len(files)
-    assert len(per_tag) > 0.3 * sum(per_tag.values())  # diverse, not the same few tags everywhere
+    assert count <= 0.2 * len(files)  # no tag on every other note
+    assert sum(1 for n in per_tag.values() if n >= 3) > 0.5 * len(per_tag)  # a vocabulary, not a keyword dump
 
 
 # The analyses and tags of every 12th clip of the corpus (309 clips), as JSON, hashed. The tagger was

@@ -315,14 +315,65 @@ def tags(obj, sort, min_count, limit, fmt):
     from vaulttool.usecases.reads import tag_counts
     from vaulttool.usecases.session import open_reader
 
+    from vaulttool.usecases.reads import tag_aliases
+
     with open_reader(obj.vault) as session:
         counts = [(t, n) for t, n in tag_counts(session.store, sort) if n >= min_count]
+        aliases = tag_aliases(session.store)
     if limit is not None:
         counts = counts[:limit]
     if fmt == "json":
-        click.echo(output.json_doc([{"tag": t, "count": n} for t, n in counts]))
+        click.echo(output.json_doc([{"tag": t, "count": n, "aliases": aliases.get(t, [])} for t, n in counts]))
+    elif counts and any(t in aliases for t, _ in counts):  # a third column only when some tag has aliases
+        click.echo(output.table(["count", "tag", "aliases"],
+                                [(n, t, ", ".join(aliases.get(t, []))) for t, n in counts]))
     elif counts:
         click.echo(output.table(["count", "tag"], [(n, t) for t, n in counts]))
+
+
+def _rename_tags(ctx, olds, new, dry_run, diff, undo, fmt):
+    from vaulttool.usecases import tagrename
+
+    with _open_writer(ctx.obj, "rename-tag", dry_run=dry_run or diff) as session:
+        reporter = _reporter(ctx.obj, per_file=True, fmt=fmt)
+        if undo:
+            summary = tagrename.undo(session, reporter, list(olds), new)
+            _finish(summary, ctx, fmt, f"restored {summary.restored} notes; {', '.join(olds)} is no longer "
+                                       f"renamed to {new}")
+            return
+        summary = tagrename.rename(session, reporter, list(olds), new, dry_run=dry_run, diff=diff)
+    verb = "would rewrite" if dry_run or diff else "rewrote"
+    _finish(summary, ctx, fmt, f"{verb} {summary.normalised} of {summary.scanned} notes: {', '.join(olds)} -> {new}"
+                               f", failed {len(summary.failed)}")
+
+
+@cli.command("rename-tag")
+@click.argument("old", nargs=-1, required=True)
+@click.argument("new")
+@click.option("--dry-run", is_flag=True, help="Say which notes would change; write nothing.")
+@click.option("--diff", is_flag=True, help="Show a unified diff of each change; write nothing.")
+@click.option("--undo", is_flag=True, help="Restore the notes the last such rename rewrote; drop its synonym.")
+@SUMMARY_FORMAT
+@click.pass_context
+def rename_tag(ctx, old, new, dry_run, diff, undo, fmt):
+    """Rename tag OLD (one or more) to NEW in every note: front matter and #tags in the text.
+
+    The originals are kept (undo: --undo, or restore PATH); OLD is recorded as a synonym of NEW, so
+    tags derived later use NEW."""
+    _rename_tags(ctx, old, new, dry_run, diff, undo, fmt)
+
+
+@cli.command("merge-tags")
+@click.argument("tags_", metavar="TAG...", nargs=-1, required=True)
+@click.option("--into", "into", required=True, metavar="TAG", help="The one tag they all become.")
+@click.option("--dry-run", is_flag=True, help="Say which notes would change; write nothing.")
+@click.option("--diff", is_flag=True, help="Show a unified diff of each change; write nothing.")
+@click.option("--undo", is_flag=True, help="Restore the notes the last such merge rewrote; drop its synonyms.")
+@SUMMARY_FORMAT
+@click.pass_context
+def merge_tags(ctx, tags_, into, dry_run, diff, undo, fmt):
+    """Merge TAG... into one tag (--into) in every note, as rename-tag does."""
+    _rename_tags(ctx, tags_, into, dry_run, diff, undo, fmt)
 
 
 @cli.command()

@@ -81,6 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("clip_folders", ["Clippings", "Inbox", "剪藏", "收件箱"], "words",
             "folders whose notes with a URL property are clips (a name anywhere, or a path from the root)"),
     Setting("tags.max", 5, "int", "derived tags per clip", low=0, high=50),
+    Setting("tags.min_clips", 3, "int", "a term becomes a tag once this many unique clips hold it",
+            low=1, high=1000),
     Setting("tags.stopwords", [], "words", "never derived", example=["公司", "today"]),
     Setting("tags.userdict", "", "str", "a jieba user dictionary, relative to .vaulttool/",
             example="userdict.txt"),
@@ -248,6 +250,8 @@ class Config:
         for canonical, variants in (t.get("synonyms") or {}).items():
             for v in [variants] if isinstance(variants, str) else list(variants):
                 synonyms[str(v)] = str(canonical)
+        for variant, canonical in recorded_renames(state_dir).items():
+            synonyms.setdefault(variant, canonical)  # the settings' own synonyms win
         return TagConfig(
             max_tags=int(t.get("max", BY_KEY["tags.max"].default)),
             stopwords=frozenset(str(s) for s in t.get("stopwords", [])),
@@ -255,7 +259,20 @@ class Config:
             synonyms=synonyms,
             nesting=[(str(a), str(b)) for a, b in (t.get("nesting") or {}).items()],
             topic_max_len=int(t.get("topic_max_len", BY_KEY["tags.topic_max_len"].default)),
+            min_clips=int(t.get("min_clips", BY_KEY["tags.min_clips"].default)),
         )
+
+
+def recorded_renames(state_dir: Path) -> dict[str, str]:
+    """The synonyms ``vaulttool tags rename``/``merge`` recorded (``.vaulttool/tag-renames.json``)."""
+    import json
+
+    try:
+        data = json.loads((Path(state_dir) / "tag-renames.json").read_text(encoding="utf-8"))
+        syn = data.get("synonyms", {}) if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in syn.items() if isinstance(syn, dict)} if isinstance(syn, dict) else {}
 
 
 def userdict_path(value: str, state_dir: Path) -> str | None:

@@ -119,6 +119,15 @@ MIGRATIONS: list[str] = [
     CREATE TABLE search_fold(code INTEGER PRIMARY KEY, folded TEXT NOT NULL);
     INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'search');
     """,
+    # 8: the vault's tag vocabulary: every name of a concept (its concept key) to the tag that stands
+    # for it (declared aliases, synonyms, renames), so that any name finds the notes; the terms are
+    # keyed by concept now, so every note is read once more
+    """
+    CREATE TABLE tag_aliases(name_key TEXT PRIMARY KEY, name TEXT NOT NULL, tag TEXT NOT NULL,
+                             tag_key TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX tag_aliases_tag ON tag_aliases(tag_key);
+    INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'tags');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -72,17 +72,43 @@ class VaultContext:
         # clips of this run not yet in the index count in document frequencies (each URL once)
         self._pending_df: Counter[str] = Counter()
         self._pending_docs = 0
-        self._pending_by_url: dict[str, str] = {}
+        self._pending_by_url: dict[str, str] = {}  # URL -> the union of its pending clips' terms
+        self._pending_counted: dict[str, str] = {}  # URL -> its terms counted in _pending_df (joined)
+        self._pending_url_in_index: set[str] = set()  # URLs the index counts as documents already
 
     def add_pending(self, url_key: str | None, terms, rel: str = "") -> None:
+        """Count a clip of this run in the document frequencies as the index will count it once the
+        clip is written: each term once per URL, whichever clips of the URL hold it (the index's
+        clips of that URL included)."""
         key = url_key or f"\x00{rel or len(self._pending_by_url)}"  # a clip without URL: by its path
-        if key in self._pending_by_url or (url_key and self.store.conn.execute(
-                "SELECT 1 FROM notes WHERE url_key = ? LIMIT 1", (url_key,)).fetchone()):
-            return
-        terms = set(terms)
-        self._pending_by_url[key] = "\x1f".join(terms)  # one string per clip, not hundreds
-        self._pending_df.update(terms)
-        self._pending_docs += 1
+        known = key in self._pending_by_url
+        if not known and url_key and self.store.conn.execute(
+                "SELECT 1 FROM notes WHERE url_key = ? LIMIT 1", (url_key,)).fetchone():
+            self._pending_url_in_index.add(key)
+        before = set(self._pending_by_url[key].split("\x1f")) if known and self._pending_by_url[key] else set()
+        union = before | set(terms)
+        self._pending_by_url[key] = "\x1f".join(union)  # one string per URL, not hundreds
+        self._recount(key, before if known else set(), union, new_doc=not known)
+
+    def _index_terms(self, key: str) -> set[str]:
+        if key.startswith("\x00"):
+            return set()
+        return {t for (t,) in self.store.conn.execute(
+            "SELECT DISTINCT t.term FROM note_terms t JOIN notes n ON n.id = t.note_id"
+            " WHERE n.url_key = ? AND n.kind NOT IN ('page', 'conflict')", (key,))}
+
+    def _recount(self, key: str, old: set[str], new: set[str], *, new_doc: bool) -> None:
+        """Move this URL's share of the pending counts from the terms ``old`` to ``new`` (less what the
+        index already counts for the URL)."""
+        in_index = self._index_terms(key) if key in self._pending_url_in_index or self._df is None else set()
+        packed = self._pending_counted.get(key)
+        counted = set(packed.split("\x1f")) if packed else set()
+        now = new - in_index
+        self._pending_df.subtract(counted - now)
+        self._pending_df.update(now - counted)
+        self._pending_counted[key] = "\x1f".join(now)
+        if new_doc and key not in self._pending_url_in_index:
+            self._pending_docs += 1
 
     def written(self, url_key: str | None, rel: str = "") -> None:
         """A pending clip (``rel``: its path before it was written) is in the index now: live counts
@@ -90,9 +116,11 @@ class VaultContext:
         key = url_key or f"\x00{rel}"
         if self._df is not None or key not in self._pending_by_url:
             return
-        packed = self._pending_by_url.pop(key)
-        self._pending_df.subtract(set(packed.split("\x1f")) if packed else set())
-        self._pending_docs -= 1
+        union = set(self._pending_by_url[key].split("\x1f")) if self._pending_by_url[key] else set()
+        if key not in self._pending_url_in_index:
+            self._pending_url_in_index.add(key)
+            self._pending_docs -= 1  # the index counts this URL now
+        self._recount(key, union, union, new_doc=False)
 
     def count_topics(self, topics) -> None:
         """Count the topics of the clips about to be normalised, so that whether a topic recurs
@@ -102,6 +130,20 @@ class VaultContext:
     def finished(self, draft: core.Draft) -> None:
         if draft.url_key and draft.url_key not in self._run_urls and not draft.duplicate:
             self._run_urls[draft.url_key] = (draft.new_path or draft.path, list(draft.auto_tags))
+
+    def markers(self) -> dict[str, int]:
+        """The tagger's counted markers (declared aliases, lower-case words) over the vault: the index
+        and the clips of this run, each URL once (see :mod:`vaulttool.core.tags.vocab`)."""
+        from vaulttool.index.vocab import marker_counts
+
+        if self._df is None:
+            out = marker_counts(self.store.conn)
+        else:
+            out = {t: n for t, n in self._df.items() if t[:1] in ("\x01", "\x02")}
+        for t, n in self._pending_df.items():
+            if n > 0 and t[:1] in ("\x01", "\x02"):
+                out[t] = out.get(t, 0) + n
+        return out
 
     def preload_doc_freq(self) -> None:
         self._df, self._n_docs = self.store.doc_freq()

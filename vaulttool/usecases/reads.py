@@ -38,14 +38,22 @@ def _tags(joined: str | None) -> list[str]:
     return joined.split("\x1f") if joined else []
 
 
-def _query_where(tag_exprs: list[str], site: str | None, since: str | None,
+def _with_aliases(store: Store, expr):
+    """The expression with every tag widened to the names of its concept (the index's alias table)."""
+    from vaulttool.core.query.exprmatch import expand_aliases
+    from vaulttool.index.vocab import aliases_for
+
+    return expand_aliases(expr, lambda key: aliases_for(store.conn, key))
+
+
+def _query_where(store: Store, tag_exprs: list[str], site: str | None, since: str | None,
                  until: str | None) -> tuple[list[str], list]:
     """The WHERE terms (and their parameters) of a query over ``notes n``."""
     from vaulttool.core.query.tagexpr import combine_and, to_sql
 
     where, params = ["n.kind != 'page'"], []
     if tag_exprs:
-        sql, p = to_sql(combine_and(tag_exprs), "n.id")
+        sql, p = to_sql(_with_aliases(store, combine_and(tag_exprs)), "n.id")
         where.append(sql)
         params.extend(p)
     if site:
@@ -65,7 +73,7 @@ def _query_where(tag_exprs: list[str], site: str | None, since: str | None,
 def count(store: Store, tag_exprs: list[str], *, site: str | None = None, since: str | None = None,
           until: str | None = None) -> int:
     """How many notes :func:`query` would list without a limit."""
-    where, params = _query_where(tag_exprs, site, since, until)
+    where, params = _query_where(store, tag_exprs, site, since, until)
     return store.conn.execute(f"SELECT count(*) FROM notes n WHERE {' AND '.join(where)}", params).fetchone()[0]
 
 
@@ -74,7 +82,7 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
           fields: Iterable[str] | None = None) -> list[dict]:
     """Notes matching every tag expression (zk syntax) and the filters, as dicts of ``fields`` (by
     default all of: path, title, tags, created, source, site, description)."""
-    where, params = _query_where(tag_exprs, site, since, until)
+    where, params = _query_where(store, tag_exprs, site, since, until)
     desc = sort.startswith("-")
     key = sort.lstrip("-+")
     if key not in _SORTS:
@@ -103,8 +111,24 @@ def query(store: Store, tag_exprs: list[str], *, site: str | None = None, since:
     return out
 
 
+def tag_aliases(store: Store) -> dict[str, list[str]]:
+    """Tag (as :func:`tag_counts` spells it) -> the other names of its concept that the vault links
+    to it (declared in the notes' text, synonyms, renames); only tags that have some."""
+    from vaulttool.core.tags.rules import tag_key
+    from vaulttool.index.vocab import alias_table
+
+    table = alias_table(store.conn)
+    out = {}
+    for tag, _n in tag_counts(store):
+        names = [n for n in table.get(tag_key(tag), []) if tag_key(n) != tag_key(tag)]
+        if names:
+            out[tag] = names
+    return out
+
+
 def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:
-    """Every tag with its note count, spelled as most notes spell it."""
+    """Every tag with its note count, spelled as most notes spell it. A tag that is another name of a
+    concept (an alias the vault links to a tag) is counted with that tag (a note holding both once)."""
     # every tag from the covering index, less the tags of generated pages (rarely any)
     counts = {(key, tag): n for key, tag, n in store.conn.execute(
         "SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag")}
@@ -112,6 +136,35 @@ def tag_counts(store: Store, sort: str = "count") -> list[tuple[str, int]]:
             "SELECT t.key, t.tag, count(*) FROM notes n JOIN note_tags t ON t.note_id = n.id"
             " WHERE n.kind = 'page' GROUP BY t.key, t.tag"):
         counts[key, tag] -= n
+    from vaulttool.core.tags.rules import tag_key
+    from vaulttool.index.vocab import alias_table
+
+    folded: dict[str, str] = {}  # the key of an alias -> the key of its concept's tag
+    for canonical, names in alias_table(store.conn).items():
+        for name in names:
+            if tag_key(name) != canonical:
+                folded[tag_key(name)] = canonical
+    if folded:
+        merged: dict[tuple[str, str], int] = {}
+        for (key, tag), n in counts.items():
+            if key in folded:
+                continue  # counted below, as the notes holding the concept
+            merged[key, tag] = n
+        for canonical in set(folded.values()):
+            keys = [canonical, *(k for k, c in folded.items() if c == canonical)]
+            holders = store.conn.execute(
+                f"SELECT count(DISTINCT t.note_id) FROM note_tags t JOIN notes n ON n.id = t.note_id"
+                f" WHERE n.kind != 'page' AND t.key IN ({','.join('?' * len(keys))})", keys).fetchone()[0]
+            own = [(k, t) for (k, t) in counts if k == canonical]
+            spelt = max(own, key=lambda kt: counts[kt])[1] if own else None
+            if spelt is None:
+                spelt = next((t for (k, t) in counts if k in keys), None)
+            if spelt is None or not holders:
+                continue
+            for kt in own:
+                merged.pop(kt, None)
+            merged[canonical, spelt] = holders
+        counts = merged
     best: dict[str, tuple[str, int, int]] = {}
     for (key, tag), n in counts.items():
         if n <= 0:

@@ -110,6 +110,10 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         store.bulk_end()
         run.report_known_problems()
         indexing.relink(store, run.changes)
+        if not dry_run and (run.changes.any() or run.changes.full):
+            from vaulttool.usecases.tagging import refresh_aliases
+
+            refresh_aliases(store, run.tagger.config)  # any name of a concept finds its notes
         if pages and not dry_run:
             from vaulttool.usecases.pagebuild.build import rebuild_pages
 

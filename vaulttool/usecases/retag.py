@@ -32,7 +32,12 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
     for rel, reason in first.failed:
         reporter.event("warning", rel, reason)
     vault, store = session.vault, session.store
-    clips = sorted(r[0] for r in store.conn.execute("SELECT path FROM notes WHERE kind = 'clip'"))
+    # in the order the normaliser takes them (created, then path), so that the later clips of a URL get
+    # the tags of its first, as when they were normalised
+    rows = store.conn.execute("SELECT path, url_key, created FROM notes WHERE kind = 'clip'").fetchall()
+    order = {r[0]: (str(r[2] or ""), r[0]) for r in rows}
+    url_of = {r[0]: r[1] for r in rows}
+    clips = sorted(order)
     missing: list[str] = []
     if rels is not None:
         def under(rel: str) -> list[str]:
@@ -41,11 +46,18 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
 
         missing = [r for r in rels if not under(r)]
         clips = sorted({c for r in rels for c in under(r)})
+    first_of_url = {}
+    for path in sorted(order, key=order.get):
+        if url_of[path]:
+            first_of_url.setdefault(url_of[path], path)
+    clips.sort(key=order.get)
     summary = Summary(scanned=len(clips), dry_run=dry_run)
     for rel in missing:
         summary.failed.append((rel, "not a normalised clip (no auto_tags property)"))
         reporter.event("failed", rel, "not a normalised clip (no auto_tags property)")
     tagger = CachedTagger(store, vault.config.tag_config(vault.state))
+    tagger.vocabulary_from_index()
+    derived_of: dict[str, list[str]] = {}  # first clip of a URL -> its derived tags (its later clips get them)
     originals = Originals(vault)
     df, n_docs = store.doc_freq()
     spellings = store.tag_spellings()
@@ -70,8 +82,17 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
             record_keys = {tag_key(t) for t in record}
             explicit = [t for t in current if tag_key(t) not in record_keys] + prop_list(sp.data.get("topics"))
             terms = tagger.candidate_terms(analysis)
-            derived = tagger.choose(analysis, {t: df[t] for t in terms if t in df}, n_docs, explicit=explicit)
-            derived = [spellings.setdefault(tag_key(t), t) for t in derived]
+            first = first_of_url.get(url_of.get(rel) or "")
+            earlier = None
+            if first is not None and first != rel:  # as the normaliser does: the first clip's tags
+                earlier = derived_of[first] if first in derived_of else _recorded(store, first)
+            if earlier:
+                derived = list(earlier)
+            else:
+                derived = tagger.choose(analysis, {t: df[t] for t in terms if t in df}, n_docs, explicit=explicit)
+                derived = [spellings.setdefault(tag_key(t), t) for t in derived]
+                if first == rel:
+                    derived_of[rel] = derived
             tags, auto = merge_tags(current, record, derived)
             if tags == current and auto == record:
                 continue
@@ -111,4 +132,19 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
     except BaseException:
         store.rollback()
         raise
+    if not dry_run:
+        from vaulttool.usecases.tagging import refresh_aliases
+
+        store.begin()
+        refresh_aliases(store, tagger.config, tagger.vocabulary)
+        store.commit()
     return summary.done()
+
+
+def _recorded(store, path: str) -> list[str]:
+    """The derived tags the note at ``path`` records (its ``auto_tags``), as the index has them."""
+    import json
+
+    row = store.note(path)
+    auto = json.loads(row["props"]).get("auto_tags") if row is not None else None
+    return [str(t) for t in auto] if isinstance(auto, list) else []

@@ -172,6 +172,8 @@ class Run:
         for item in self.pending:
             ctx.count_topics(item.topics)
             ctx.add_pending(item.url_key, item.terms, item.rel)
+        # the vocabulary of the whole vault (this run's clips included) before the first clip is tagged
+        self.tagger.use_vocabulary(ctx.markers(), lambda keys: ctx.doc_freq(keys)[0])
         self.pending.sort(key=lambda p: (p.created, p.rel))
         pending = self.reporter.progress(self.pending, len(self.pending), "normalising")
         while not self.stop():

@@ -59,7 +59,7 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
         text = expand(store, text, info)
     query = parse(text)
     match = to_fts(query)
-    where, params = _query_where(list(tag_exprs or []), site, since, until)
+    where, params = _query_where(store, list(tag_exprs or []), site, since, until)
     cols = f"n.id, n.path, n.title, n.created, n.source, n.url_key, {_tags_column(store)} AS tags"
     filtered = bool(tag_exprs or site or since or until)
     if limit == 0:

@@ -139,3 +139,28 @@ def to_sql(expr: Expr, note_id_column: str = "n.id") -> tuple[str, list]:
 
     sql, params = walk(expr)
     return f"({sql})", params
+
+
+# ------------------------------------------------------------------------------------ aliases
+
+
+def expand_aliases(expr: Expr, names_of) -> Expr:
+    """``expr`` with each plain tag term (not a glob) widened to every name of its concept:
+    ``names_of(concept key)`` gives the tag and the other names the vault links to it (see
+    :mod:`vaulttool.core.tags.vocab`), or nothing. ``NVIDIA`` then matches what ``英伟达`` matches;
+    ``=x`` stays exact for each name, nesting works for each name as for the tag itself."""
+    from vaulttool.core.tags.concepts import concept_key
+
+    def walk(e: Expr) -> Expr:
+        if isinstance(e, Tag):
+            if e.glob:
+                return e
+            names = [n for n in names_of(concept_key(e.name)) if _key(n) != _key(e.name)]
+            if not names:
+                return e
+            return Or(tuple([e, *(Tag(n, False, e.exact) for n in names)]))
+        if isinstance(e, Not):
+            return Not(walk(e.operand))
+        return type(e)(tuple(walk(o) for o in e.operands))
+
+    return walk(expr)

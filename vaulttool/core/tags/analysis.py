@@ -4,11 +4,14 @@ JSON-serialisable analysis to cache by content hash and :data:`ANALYSIS_VERSION`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable
 
 from vaulttool.core.tags import segment as seg
+from vaulttool.core.tags.concepts import DECLARED, concept_key, junk_reason, spelling
 from vaulttool.core.tags.rules import TagConfig, tag_key
+from vaulttool.core.tags.stopwords import FUNCTION_WORDS
 from vaulttool.core.tags.words import (
     BLANK,
     MEMO_MAX,
@@ -22,8 +25,24 @@ from vaulttool.core.tags.words import (
 
 __all__ = ["ANALYSIS_VERSION", "Analyser"]
 
+_NAME_POS = {"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "vn", "v", "b", "a", "an", "j", "l", "ng", "x"}
+_PARTS = re.compile(r"\s*(?:[,;、/，；]|\b或\b|或)\s*")
+_NAME_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9.+\-]*(?: [A-Za-z0-9][A-Za-z0-9.+\-]*){0,3}$")
+
+
+def _latin_name(part: str, never: frozenset[str]) -> str | None:
+    """An English name fit to be an alias (its spelling), or None."""
+    part = part.strip().strip("\"'")
+    if not part or len(part) > 40 or not _NAME_SHAPE.match(part) or not any(c.isupper() for c in part):
+        return None
+    shown = spelling(part)
+    key = concept_key(part)
+    if key in never or tag_key(part) in never or junk_reason(shown) is not None or len(key) < 2:
+        return None
+    return shown
+
 #: Bump when the analysis format or the tokenisation changes: cached analyses must then be redone.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 3
 _NO_LEAD = 1 << 62  # "the lead never ended" (an index no list reaches)
 
 
@@ -93,8 +112,10 @@ class Analyser:
         search: list[str] = []
         add_search = search.append
 
+        prepared: list[str] = []
         for field, raw in enumerate((title, description, body)):
             text = seg.prepare(raw)
+            prepared.append(text)
             if not text or text.isspace():
                 bounds.append(len(keys))
                 continue
@@ -127,15 +148,15 @@ class Analyser:
                         cls = info[3]
                         if cls == "cap" and (sentence_start or field == 0) and english_follows(text, pos + len(latin)):
                             cls = "capx"  # capitalised where any English word would be: says nothing
-                        kinds = latin_kinds.get(key)
+                        kinds = latin_kinds.get(info[5])
                         if kinds is None:
-                            latin_kinds[key] = {cls}
+                            latin_kinds[info[5]] = {cls}
                         else:
                             kinds.add(cls)
                         add_seq(info[2])
                         if info[4]:
-                            add_key(key)
-                            add_form(latin)
+                            add_key(info[5])
+                            add_form(info[6])
                             add_class(cls)
                             if in_lead:
                                 add_lead(key)
@@ -210,7 +231,7 @@ class Analyser:
             if key in latin_kinds:
                 latin_forms.setdefault(key, []).append(form)
 
-        excluded = {tag_key(e) for e in exclude}
+        excluded = {tag_key(e) for e in exclude} | {concept_key(e) for e in exclude}
         terms: dict[str, list] = {}
         compounds: dict[str, int] = {}
         for key, tf in counts.items():
@@ -238,7 +259,54 @@ class Analyser:
                     if other_tf >= tf and len(other) > len(key) and key in other:
                         del terms[key]
                         break
-        return {"v": ANALYSIS_VERSION, "terms": dict(sorted(terms.items())), "search": " ".join(search)}
+        out = {"v": ANALYSIS_VERSION, "terms": dict(sorted(terms.items())), "search": " ".join(search)}
+        lang = seg.unsegmented_language("".join(prepared))
+        if lang:
+            out["terms"] = {}  # jieba would cut Japanese or Korean into nonsense: derive nothing
+            out["lang"] = lang
+            return out
+        aliases = self._declared(prepared, counts)
+        if aliases:
+            out["aliases"] = aliases
+        return out
+
+    def _declared(self, texts: list[str], counts: Counter) -> list[list[str]]:
+        """Aliases the text declares: ``英伟达（NVIDIA）``, ``混合专家（Mixture of Experts, MoE）``,
+        ``DeepSeek（深度求索）``, as sorted ``[Chinese name, English name]`` pairs.
+
+        The Chinese name may be any run of the last one to four content words before the bracket
+        (each is recorded; the vocabulary keeps the one most declarations share); the English names are the parts of the bracket
+        (split at ``,;、/`` and ``或``) with a capital letter, at most four words, not a number."""
+        words_of = self.jieba()["cut"].words
+        tags_of = self.jieba()["tags"].get
+        never = self._never
+        pairs: set[tuple[str, str]] = set()
+        for text in texts:
+            if "(" not in text:
+                continue
+            for m in DECLARED.finditer(text):
+                left, inside = m.group(1), m.group(2).strip()
+                if seg.is_han(left):
+                    # every run of the last one to four content words: the vault decides which one
+                    # is the name (see Vocabulary: the longest that most declarations share)
+                    words = words_of(left)
+                    names = []
+                    for k in range(1, min(4, len(words)) + 1):
+                        w = words[-k]
+                        if w in FUNCTION_WORDS or tags_of(w, "x") not in _NAME_POS:
+                            break
+                        cand = "".join(words[-k:])
+                        if 2 <= len(cand) <= 10 and cand not in never and junk_reason(cand) is None:
+                            names.append(cand)
+                    latins = [x for x in (_latin_name(part, never) for part in _PARTS.split(inside)) if x]
+                    pairs.update((han, latin) for han in names for latin in latins)
+                else:
+                    inside = inside.strip()
+                    latin = _latin_name(left.split(" ")[-1], never)
+                    if latin and seg.is_han(inside) and 2 <= len(inside) <= 8 and inside not in never \
+                            and junk_reason(inside) is None:
+                        pairs.add((inside, latin))
+        return sorted([list(p) for p in pairs])
 
     def _han_info(self, w: str) -> tuple:
         info = self._han[w] = han_form_info(w, self._jieba, self._never)

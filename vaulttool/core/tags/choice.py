@@ -6,9 +6,11 @@ changes."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Mapping
 
 from vaulttool.core.tags import segment as seg
+from vaulttool.core.tags.concepts import concept_key, junk_reason
 from vaulttool.core.tags.rules import TagConfig, apply_synonyms_and_nesting, clean_tag, tag_key
 from vaulttool.core.tags.words import MEMO_MAX, TAG_POS
 
@@ -22,15 +24,19 @@ _WEIGHTS = {**_CLASS_WEIGHT, **TAG_POS}  # any class to its weight (0.5 for the 
 # Scoring constants, tuned with benchmarks/tag_quality.py on the clip corpus.
 _TUNING = {
     "cap_min_docs": 50,  # vault size (notes) from which the share cap applies
-    "cap_share": 0.05,  # a term in more than this share of the notes is never a tag
+    "cap_share": 0.5,  # a term in more than this share of the notes is too general to be a tag
     "prior_docs": 300.0,  # weight of jieba's IDF, in notes: the vault's own counts take over as it grows
-    "single": 0.6,  # factor for a term found in this note only (it groups nothing)
+    "salient_tf": 4,  # occurrences that make a term salient wherever it is
+    "salient_desc": 2,  # occurrences in the description (a summary) that make a term salient
+    "min_score": 0.0,  # a term scoring less is no tag (none rather than filler)
+    "idf_power": 0.5,  # how much rarity counts: a concept many clips share is no worse a tag
     "desc": 0.5,  # weight of an occurrence in the description (it summarises the body)
-    "title": 0.5,  # bonus for a term in the title
+    "title": 1.0,  # bonus for a term in the title
     "lead": 0.3,  # bonus for a term in an opening sentence (of the description or the body)
 }
 
 
+_LATIN_RUN = re.compile(r"[A-Za-z0-9.+_\-]+")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -52,6 +58,13 @@ def _overlaps(a: str, b: str) -> bool:
     return False
 
 
+def salient(entry) -> bool:
+    """A term the note is about: in its title or an opening sentence, twice in its description (a
+    summary), or four times anywhere. Only these count in the vault's document frequencies (so a
+    term is promoted when enough clips are *about* it), and only these may be a note's tag."""
+    return entry[2] >= 1 or entry[4] >= 1 or entry[1] >= _TUNING["salient_tf"] or entry[3] >= _TUNING["salient_desc"]
+
+
 class Chooser:
     """Chooses tags for a :class:`~vaulttool.core.tags.tagger.Tagger`, remembering the vault's IDF (for one
     vault size) and what each term becomes as a tag."""
@@ -64,10 +77,23 @@ class Chooser:
         self._local_n = -1
         self._local: dict[int, float] = {}
         self._tags: dict[str, tuple] = {}
+        self.vocabulary = None  # a vaulttool.core.tags.vocab.Vocabulary, or None (no aliases known)
+        self._user_concepts: frozenset[str] = frozenset()  # keys of the vault's own (user, explicit) tags
 
     def candidate_terms(self, analysis: Mapping) -> set[str]:
-        """The keys whose document frequency the vault must count for this note (once per URL)."""
-        return set(analysis.get("terms", {}))
+        """The keys whose document frequency the vault must count for this note (once per URL): its
+        terms, and the aliases it declares (see :func:`vaulttool.core.tags.vocab.alias_term`)."""
+        from vaulttool.core.tags.vocab import LOWER_PREFIX, alias_term
+
+        terms = analysis.get("terms", {})
+        out = {k for k, e in terms.items() if len(e) != 6 or salient(e)}
+        for key, entry in terms.items():  # an English word the note writes in lower case
+            if len(entry) == 6 and entry[5] == "word" and key.isalpha():
+                out.add(LOWER_PREFIX + key)
+        for pair in analysis.get("aliases", ()):
+            if len(pair) == 2:
+                out.add(alias_term(pair[0], pair[1]))
+        return out
 
     def choose(
         self,
@@ -99,22 +125,48 @@ class Chooser:
         log_n = math.log(n + 1)
         capped = n >= w["cap_min_docs"]
         cap = w["cap_share"] * n
-        damp = n >= 30
-        single, desc_w, title_w, lead_w = w["single"], w["desc"], w["title"], w["lead"]
+        desc_w, title_w, lead_w = w["desc"], w["title"], w["lead"]
         if self._local_n != n:  # the vault's IDF by document frequency, for this vault size
             self._local_n, self._local = n, {}
         local_idf = self._local
         never = self._never
         df_get, jidf_get, weight_of, log = df.get, jidf.get, _WEIGHTS.get, math.log
 
-        scored: list[tuple[float, str, str]] = []  # (-score, key, form): sorted, the best first
-        for key, entry in analysis.get("terms", {}).items():
+        vocab = self.vocabulary
+        min_clips = config.min_clips
+        explicit_keys |= {concept_key(e) for e in explicit}
+        terms = analysis.get("terms", {})
+        # first words of English names in this note (``Sam`` of ``Sam-Altman``): never a tag alone
+        name_parts = {part for k, e in terms.items() if len(e) == 6 and e[5] == "cmp" and e[0].isascii()
+                      and "-" in e[0] and e[0][:1].isupper() for part in (tag_key(e[0].split("-")[0]),)}
+        best: dict[str, tuple[float, str, str, str]] = {}  # concept key -> (-score, key, form, as written)
+        for key, entry in terms.items():
             if len(entry) != 6 or key in never or key in explicit_keys:
                 continue  # (an entry of another ANALYSIS_VERSION is skipped, not trusted)
             form, tf, title_tf, desc_tf, lead_tf, cls = entry
+            if not (title_tf or lead_tf or tf >= w["salient_tf"] or desc_tf >= w["salient_desc"]) or junk_reason(form, cls) is not None:
+                continue
+            if cls == "word" and "-" not in form and (vocab is None or vocab.resolve(key)[1] is None):
+                continue  # an ordinary English word alone (cost, deep, visual): no concept of its own
+            if cls == "cmp" and not form.isascii() and _LATIN_RUN.sub("", form) in never:
+                continue  # an English name and a generic word (DeepSeek官方, AI领域): the name is the tag
+            if form.isascii() and form.istitle() and "-" not in form and (
+                    tag_key(form) in name_parts or (vocab is not None and vocab.ordinary(key))):
+                continue  # a first name alone, or an ordinary word written with a capital
             d = df_get(key, 1)
             if d < 1:
                 d = 1
+            original = form
+            concept, spelt = vocab.resolve(key) if vocab is not None else (key, None)
+            if spelt is not None:
+                if concept in explicit_keys or concept in never:
+                    continue
+                d = max(d, vocab.df(concept))
+                form = spelt
+            elif self._user_concepts and key in self._user_concepts:
+                d = max(d, min_clips)
+            if d < min_clips:
+                continue  # not (yet) a concept of the vault: too few unique clips hold it
             if capped and d > cap:
                 continue
             prior = jidf_get(form)
@@ -126,41 +178,46 @@ class Chooser:
             local = local_idf.get(d)
             if local is None:
                 local = local_idf[d] = math.log((n + 1) / (d + 0.5)) / log_n if n > 1 else 1.0
-            idf = alpha * local + beta * prior
-            if damp and d == 1:
-                idf *= single
+            idf = (alpha * local + beta * prior) ** w["idf_power"]
             weighted = title_tf + desc_w * desc_tf + (tf - title_tf - desc_tf)
             if weighted < 1.0:
                 weighted = 1.0
             tfw = 1.0 + log(weighted) + (title_w if title_tf >= 1 else title_w * title_tf) + (
                 lead_w if lead_tf >= 1 else lead_w * lead_tf
             )
-            scored.append((-round(tfw * idf * weight_of(cls, 0.5), 9), key, form))
-        scored.sort()
+            value = round(tfw * idf * weight_of(cls, 0.5), 9)
+            if value < w["min_score"]:
+                continue
+            item = (-value, key, form, original)
+            if concept not in best or item < best[concept]:
+                best[concept] = item
+        scored = sorted(best.values())
 
         chosen: list[str] = []
-        taken: list[str] = []  # keys of the chosen terms and of the tags they became
-        for _score, key, form in scored:
+        taken: list[str] = []  # tag keys of the chosen terms (English with their hyphens)
+        for _score, key, form, original in scored:
             if len(chosen) >= config.max_tags:
                 break
+            mapped, tag, tkey, mapped_key = self._tag_of(form)
+            if tag is None or len(tag) < 2:
+                continue
             skip = False
             for t in taken:
-                if _overlaps(key, t):
+                if _overlaps(tkey, t):
                     skip = True
                     break
             if skip:
                 continue
-            mapped, tag, tkey, mapped_key = self._tag_of(form)
-            if tag is None or len(tag) < 2:
-                continue
             if tkey in explicit_keys or tkey in taken or tkey in self._user_stop:
                 continue
-            if tkey in never and mapped_key == key:
+            if tkey in never and concept_key(mapped) == key:
                 continue  # cleaning made it a stop word ("AI+" → "AI"); a configured synonym may
+            if concept_key(tag) in explicit_keys:
+                continue
             chosen.append(tag)
-            taken.append(key)
-            if tkey != key:
-                taken.append(tkey)
+            taken.append(tkey)
+            if tag_key(original) != tkey:  # (a synonym's tag: the name it stands for covers its parts)
+                taken.append(tag_key(original))
         return chosen
 
     def _tag_of(self, form: str) -> tuple:

@@ -249,6 +249,7 @@ class TagConfig:
     :func:`tag_key` to the canonical spelling (build it with :func:`parse_synonyms`). ``nesting`` holds
     ``(tag, nested)`` pairs: a tag equal to the left side (by key) becomes the right side.
     ``topic_max_len`` is the longest hashtag/topic (in characters) that becomes a tag as it is.
+    ``min_clips``: a derived term is a tag only once at least this many unique clips hold it.
     """
 
     max_tags: int = 5
@@ -257,6 +258,7 @@ class TagConfig:
     synonyms: dict[str, str] = field(default_factory=dict)
     nesting: list[tuple[str, str]] = field(default_factory=list)
     topic_max_len: int = 12
+    min_clips: int = 3  # a term becomes a tag once this many unique clips (URLs) hold it
 
     def __post_init__(self) -> None:
         # Accept variants spelt any way (``{"GPT4": "GPT-4"}``): look-ups go by tag_key.

@@ -49,9 +49,14 @@ def load_jieba(userdict: str | None = None) -> dict:
 
             jieba.setLogLevel(logging.WARNING)
             jieba.initialize()
+            tags = _pos_table(jieba.dt)
+            for word in DOMAIN_WORDS:  # before the Segmenter reads the dictionary's total
+                if word not in jieba.dt.FREQ or not jieba.dt.FREQ[word]:
+                    jieba.add_word(word, tag="nz")
+                    tags.setdefault(word, "nz")
             _JIEBA.update(
                 cut=Segmenter(jieba.dt, jieba.finalseg.cut),
-                tags=_pos_table(jieba.dt),
+                tags=tags,
                 freq=jieba.dt.FREQ,
                 generation=0,
                 userdicts=set(),
@@ -70,6 +75,17 @@ def load_jieba(userdict: str | None = None) -> dict:
             _JIEBA["tags"].update(jieba.dt.user_word_tag_tab)
             _JIEBA["userdicts"].add(userdict)
         return _JIEBA
+
+
+#: Names and terms of the field that jieba's dictionary (older than them) cuts into pieces
+#: (``英伟达`` as ``英 伟达``, ``智能体`` as ``智能 体``): added to it as words, so that they are found
+#: whole. A vault's own words go in a user dictionary (``[tags] userdict``).
+DOMAIN_WORDS = tuple("""
+英伟达 月之暗面 深度求索 通义千问 文心一言 字节跳动 量子位 机器之心 新智元 智谱 阶跃星辰 面壁智能 零一万物 百川智能
+智能体 多智能体 具身智能 大模型 大语言模型 语言模型 强化学习 机器学习 深度学习 多模态 预训练 提示词 思维链 扩散模型
+混合专家 知识图谱 自动驾驶 人形机器人 世界模型 计算机视觉 自然语言处理 脑机接口 量子计算 文生图 文生视频 数字人
+灵巧手 机械臂 向量数据库 知识蒸馏 注意力机制 奖励模型 语音识别 语音合成 视频生成 图像生成 检索增强生成 端到端
+""".split())
 
 
 def _pos_table(dt) -> dict[str, str]:
@@ -232,6 +248,11 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # (no part holds ``[``: each attempt stops at the next one, so a run of ``[`` is linear, not quadratic)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+# ``@name`` (a user mentioned, ``//@name:`` a repost chain): names of people's accounts, never topics.
+_MENTION = re.compile(r"//@[^\s:：]{1,30}[:：]?|@[\w\-·]{1,30}")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # (stops at the next "<": linear)
 _SENTENCE_END = re.compile(r"[。!?;\n]|\.(?:\s|$)")
 SENTENCE_MARKS = frozenset(".!?。;:")
@@ -271,10 +292,26 @@ def prepare(text: str) -> str:
         if "[[" in text:
             text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
     return BOILERPLATE.sub(" ", text)
+
+
+def unsegmented_language(text: str) -> str | None:
+    """``"ja"`` or ``"ko"`` when ``text`` is mostly Japanese or Korean (which jieba, a Chinese
+    segmenter, would cut into nonsense such as ``を指定``), else None: kana or hangul make at least a
+    tenth of its CJK characters (and there are at least 10 of them)."""
+    kana = len(_KANA.findall(text)) if text else 0
+    hangul = len(_HANGUL.findall(text)) if text else 0
+    if kana + hangul < 10:
+        return None
+    han = len(_HAN_CHAR.findall(text))
+    if (kana + hangul) * 10 < kana + hangul + han:
+        return None
+    return "ja" if kana >= hangul else "ko"
 
 
 def lead_end(text: str) -> int:

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 from vaulttool.core.tags.stopwords import FILLER, FUNCTION_WORDS
 from vaulttool.core.tags.analysis import ANALYSIS_VERSION, Analyser
 from vaulttool.core.tags.choice import Chooser
+from vaulttool.core.tags.concepts import concept_key
 from vaulttool.core.tags.rules import TagConfig, tag_key
 
 __all__ = ["ANALYSIS_VERSION", "Tagger"]
@@ -37,6 +38,7 @@ class Tagger:
         self.config = config or TagConfig()
         user_stop = frozenset(tag_key(w) for w in self.config.stopwords)
         never = FUNCTION_WORDS | FILLER | user_stop
+        never = never | frozenset(concept_key(w) for w in never)
         self._analyser = Analyser(self.config, never)
         self._chooser = Chooser(self.config, never, user_stop)
 
@@ -51,6 +53,12 @@ class Tagger:
     def candidate_terms(self, analysis: Mapping) -> set[str]:
         """The keys whose document frequency the vault must count for this note (once per URL)."""
         return self._chooser.candidate_terms(analysis)
+
+    def set_vocabulary(self, vocabulary, user_tags: Iterable[str] = ()) -> None:
+        """The vault's concepts (a :class:`~vaulttool.core.tags.vocab.Vocabulary`) and its own tags (the
+        user's and the clips' explicit ones: part of the vocabulary whatever their count)."""
+        self._chooser.vocabulary = vocabulary
+        self._chooser._user_concepts = frozenset(concept_key(t) for t in user_tags)
 
     def choose(self, analysis: Mapping, df: Mapping[str, int], n_docs: int,
                explicit: Iterable[str] = ()) -> list[str]:

@@ -7,6 +7,7 @@ import unicodedata
 
 from vaulttool.core.tags import segment as seg
 from vaulttool.core.tags.stopwords import FUNCTION_WORDS
+from vaulttool.core.tags.concepts import concept_key, spelling
 from vaulttool.core.tags.rules import tag_key
 
 # Weights of jieba POS classes that make good tags alone ("un": a word jieba guessed).
@@ -26,7 +27,7 @@ _PREFIXES = set("多超全新大小高低强弱半反自类准伪泛跨微")
 _COMPOUND_SIZES = (2, 3, 4)
 _MAX_ENGLISH_WORDS = 3
 # A word jieba guessed (not in its dictionary) that starts or ends with one of these is a mis-cut.
-_EDGE_CHARS = set("的了着过是在和与及或并而也又还就都才再很更最不没被把让给对从向往于以为因当这那其各每某一有个们吗呢吧啊")
+_EDGE_CHARS = set("的了着过是在和与及或并而也又还就都才再很更最不没被把让给对从向往于以为因当这那其各每某一有个们吗呢吧啊已将可能会等")
 
 # What a token does in the analysis (the first field of its cached description):
 WORD = 0  # a content word: searchable, part of a run of words, maybe a term
@@ -72,14 +73,17 @@ def han_form_info(w: str, jieba: dict, never: frozenset[str]) -> tuple:
 
 def latin_form_info(form: str, never: frozenset[str]) -> tuple:
     """What an English term means for the analysis (the caller caches it by form):
-    ``(action, key, compound part, class, is a term)``."""
+    ``(action, key, compound part, class, is a term, concept key, spelling)``: ``key`` is the search
+    word, the concept key folds plural, separators and versions (:mod:`vaulttool.core.tags.concepts`)."""
     key = form.lower() if form.isascii() else tag_key(form)
     if not seg.has_letter(form) or key in FUNCTION_WORDS:
-        info: tuple = (STOP, key, None, None, False)
+        info: tuple = (STOP, key, None, None, False, key, form)
     else:
-        filler = key in never
+        shown = spelling(form)
+        ckey = concept_key(form)
+        filler = key in never or ckey in never
         part = (form, True, True, True, True, True, filler, False)
-        info = (WORD, key, part, seg.latin_class(form), not filler and len(form) > 1)
+        info = (WORD, key, part, seg.latin_class(form), not filler and len(shown) > 1, ckey, shown)
     return info
 
 
@@ -129,15 +133,17 @@ def note_compounds(
                 continue
             if english < size and len(form) > max_len:
                 break
+            if verb and size == 2 and not english:
+                continue  # a verb and its object (提升效率, 生成图像): a phrase, not a name
             if len(form) >= 3:
                 if form.isascii():
-                    key = form.lower()
+                    key = concept_key(form)
                 elif is_nfkc("NFKC", form) and form.casefold() == form:
                     key = form  # = tag_key(form), without normalising twice
                 else:
                     key = tag_key(form)
                 keys.append(key)
-                forms.append(form)
+                forms.append(spelling(form) if form.isascii() else form)
                 classes.append("cmp")
                 if i < mark:
                     leads.append(key)
