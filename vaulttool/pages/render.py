@@ -22,6 +22,7 @@ the ``link`` callable the caller passes in, which knows the vault (see ``vaultto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class Entry:
     site: str | None = None
     description: str = ""
     tags: tuple[tuple[str, str], ...] = ()  # (key, spelling as the note writes it), in the note's order
+    copies: int = 0  # notes sharing this note's URL, itself included, when it is the first of them (else 0)
 
 
 @dataclass(frozen=True)
@@ -121,15 +123,44 @@ class _Page:
         return " · ".join(parts)
 
 
+ENTRY_TAGS = 3  # tags shown beside a note in a list
+SUMMARY_CHARS = 100  # the one-line summary beside a note
+_SENTENCE_END = re.compile(r"[。！？!?；;]|\.(?=\s)")
+
+
+def summary(text: str) -> str:
+    """The first sentence of a description, escaped, on one line of at most :data:`SUMMARY_CHARS`."""
+    text = text.strip()
+    m = _SENTENCE_END.search(text, 0, 4 * SUMMARY_CHARS)
+    if m and m.end() >= 12:
+        text = text[: m.end()]
+    return escape(text, SUMMARY_CHARS)
+
+
+def copies_line(n: int) -> str:
+    """What the lists leave out: the later copies of a URL clipped before."""
+    return f"{n:,} {'copy' if n == 1 else 'copies'} of a URL clipped before, listed on Duplicates"
+
+
+def copies_note(n: int) -> str:
+    return f"{n:,} copies" if n > 1 else ""
+
+
+def tag_ref(p: "_Page", key: str, spelling: str) -> str:
+    """A link to a tag's page, or the tag as text when it has none (a rare tag)."""
+    return p.to(p.layout.tag(key), spelling) if p.layout.has_page(key) else escape(spelling)
+
+
 def _entry_line(p: _Page, e: Entry) -> str:
-    link, here, tag_page = p.link, p.path, p.layout.tag
-    line = "- " + link(e.path, here, e.title)
+    line = "- " + p.to(e.path, e.title)
+    if e.copies > 1:
+        line += " · " + copies_note(e.copies)
     if e.site:
         line += " · " + escape(e.site, 60)
     if e.tags:
-        line += " · " + ", ".join([link(tag_page(k), here, spelling) for k, spelling in e.tags])
+        line += " · " + ", ".join([tag_ref(p, k, spelling) for k, spelling in e.tags[:ENTRY_TAGS]])
     if e.description:
-        line += " — " + escape(e.description, 160)
+        line += " — " + summary(e.description)
     return line
 
 
@@ -158,17 +189,31 @@ def render_index(layout: Layout, link: Linker, entries: Sequence[Entry]) -> str:
     return p.text()
 
 
+MONTH_PART = 200  # notes on one month page at most (a longer month has several, oldest notes first)
+
+
+def month_parts(n: int) -> int:
+    """How many pages a month of ``n`` listed notes takes."""
+    return max(1, -(-n // MONTH_PART))
+
+
 def render_index_months(layout: Layout, link: Linker, months: Sequence[tuple[str | None, int]],
-                        recent: Sequence[Entry]) -> str:
-    """``Index.md`` linking to one page per month (``None``: the notes without a date)."""
+                        recent: Sequence[Entry], copies: int = 0) -> str:
+    """``Index.md`` linking to one page per month (``None``: the notes without a date); ``copies``:
+    notes not counted because an earlier note has their URL."""
     total = sum(n for _, n in months)
     p = _Page(layout, link, layout.index, "index", "Index")
     dated = sorted((m for m in months if m[0]), reverse=True)
     undated = [m for m in months if not m[0]]
-    p.add(f"{_n(total, 'note')} in {_n(len(dated), 'month')}, one page per month, newest first.", "")
+    more = f" (and {copies_line(copies)})" if copies else ""
+    p.add(f"{_n(total, 'note')}{more} in {_n(len(dated), 'month')}, one page per month, newest first.", "")
     p.add("## Months", "")
     for month, n in dated + undated:
-        p.add(f"- {p.to(layout.month(month), month or 'No date')}: {_n(n, 'note')}")
+        line = f"- {p.to(layout.month(month), month or 'No date')}: {_n(n, 'note')}"
+        parts = month_parts(n)
+        if parts > 1:
+            line += " · pages " + ", ".join(p.to(layout.month(month, k), str(k)) for k in range(1, parts + 1))
+        p.add(line)
     if recent:
         p.add("", "## Latest", "")
         for e in newest_first(recent):
@@ -177,9 +222,16 @@ def render_index_months(layout: Layout, link: Linker, months: Sequence[tuple[str
     return p.text()
 
 
-def render_month(layout: Layout, link: Linker, month: str | None, entries: Sequence[Entry]) -> str:
-    p = _Page(layout, link, layout.month(month), "index-month", f"Index: {month or 'No date'}",
-              about=month or UNDATED)
+def render_month(layout: Layout, link: Linker, month: str | None, entries: Sequence[Entry], part: int = 1,
+                 parts: int = 1, total: int | None = None) -> str:
+    """One page of a month's notes: part ``part`` of ``parts`` (``total``: the month's notes)."""
+    name = month or "No date"
+    title = f"Index: {name}" if parts == 1 else f"Index: {name} ({part} of {parts})"
+    p = _Page(layout, link, layout.month(month, part), "index-month", title, about=month or UNDATED)
+    if parts > 1:
+        p.add(f"{_n(total or len(entries), 'note')} this month, on {parts} pages (the oldest on the first): "
+              + ", ".join(f"**{k}**" if k == part else p.to(layout.month(month, k), str(k))
+                          for k in range(1, parts + 1)) + ".", "")
     p.add(f"{_n(len(entries), 'note')}, newest first.", "")
     _by_day(p, entries)
     return p.text()
@@ -200,12 +252,21 @@ def render_tags(layout: Layout, link: Linker, tags: Sequence[TagInfo], nested_to
     ``nested_totals``: for each key that has nested tags below it (a tag or only a folder of tags),
     the number of notes with it or any tag below it."""
     p = _Page(layout, link, layout.tags, "tags", "Tags")
-    p.add(f"{_n(len(tags), 'tag')}: the most used, then all of them with tags nested below their parent.", "")
+    rare = [t for t in tags if not layout.has_page(t.key)]
+    tags = [t for t in tags if layout.has_page(t.key)]
+    p.add(f"{_n(len(tags) + len(rare), 'tag')}, counted in notes (copies of one URL once): the most used,"
+          f" then the {_n(len(tags), 'tag')} with a page of their own, nested tags below their parent.", "")
     if tags:
         p.add("## Most used", "")
         ranked = sorted(tags, key=lambda t: (-t.count, t.key))[:top]
         p.add(", ".join(f"{p.to(layout.tag(t.key), t.spelling)} ({t.count:,})" for t in ranked), "")
         p.add("## All tags", "")
+    if rare:
+        rare_lines = ["", "## Rarer tags", "", f"{_n(len(rare), 'tag')} on too few notes for a page of their own:", "",
+                      ", ".join(f"{escape(t.spelling)} ({t.count:,})"
+                                for t in sorted(rare, key=lambda t: (-t.count, t.key))), ""]
+    else:
+        rare_lines = []
     by_key = {t.key: t for t in tags}
     # Every node of the tree: the tags and the folders above nested tags.
     nodes: dict[str, str] = {}  # key -> segment to show
@@ -222,6 +283,7 @@ def render_tags(layout: Layout, link: Linker, tags: Sequence[TagInfo], nested_to
         if total is not None:
             counts.append(f"{total:,} with nested tags")
         p.add(f"{'  ' * depth}- {label} ({', '.join(counts)})")
+    p.add(*rare_lines)
     p.add("")
     return p.text()
 
@@ -232,22 +294,30 @@ def render_tag(layout: Layout, link: Linker, tag: TagInfo, entries: Sequence[Ent
     """One tag's page: its notes newest first and the tags that most often come with it."""
     p = _Page(layout, link, layout.tag(tag.key), "tag", f"Tag: {tag.spelling}", about=tag.key)
     p.add(f"{_n(len(entries), 'note')} tagged {escape(tag.spelling)}, newest first.", "")
-    if ancestors:
-        p.add("Parent tags: " + " › ".join(p.to(layout.tag(a.key), a.spelling) for a in ancestors), "")
-    if descendants:
-        p.add("Nested tags: " + ", ".join(f"{p.to(layout.tag(d.key), d.spelling)} ({d.count:,})"
-                                          for d in descendants), "")
-    if co_tags:
-        p.add("## Often with", "")
-        p.add(", ".join(f"{p.to(layout.tag(t.key), t.spelling)} ({n:,})" for t, n in co_tags), "")
+    tag_context(p, ancestors, descendants, co_tags)
     p.add("## Notes", "")
     for e in newest_first(entries):
         parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, e.title)]
+        if e.copies > 1:
+            parts.append(copies_note(e.copies))
         if e.site:
             parts.append(escape(e.site, 60))
         p.add("- " + " · ".join(parts))
     p.add("")
     return p.text()
+
+
+def tag_context(p: _Page, ancestors: Sequence[TagInfo], descendants: Sequence[TagInfo],
+                co_tags: Sequence[tuple[TagInfo, int]]) -> None:
+    """A tag page's parent tags, nested tags and the tags that most often come with it."""
+    if ancestors:
+        p.add("Parent tags: " + " › ".join(tag_ref(p, a.key, a.spelling) for a in ancestors), "")
+    if descendants:
+        p.add("Nested tags: " + ", ".join(f"{tag_ref(p, d.key, d.spelling)} ({d.count:,})"
+                                          for d in descendants), "")
+    if co_tags:
+        p.add("## Often with", "")
+        p.add(", ".join(f"{tag_ref(p, t.key, t.spelling)} ({n:,})" for t, n in co_tags), "")
 
 
 # ------------------------------------------------------------------------------------ backlinks
