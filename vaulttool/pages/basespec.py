@@ -161,10 +161,10 @@ def check_base(base: object) -> list[str]:
                 if p:
                     out.append(f"{where}.groupBy: {p}")
                 if group.get("direction", "ASC") not in DIRECTIONS:
-                    out.append(f"{where}.groupBy: direction is ASC or DESC")
+                    out.append(f"{where}.groupBy: direction is ASC or DESC: {group['direction']!r}")
         for s in view.get("sort", []):
             if not isinstance(s, dict) or set(s) - GROUP_KEYS or s.get("direction", "ASC") not in DIRECTIONS:
-                out.append(f"{where}.sort: each entry is property and direction (ASC or DESC)")
+                out.append(f"{where}.sort: each entry is property and direction (ASC or DESC): {s!r}")
             else:
                 p = _property_name(s.get("property"), formulas)
                 if p:

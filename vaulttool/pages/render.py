@@ -181,10 +181,12 @@ def _by_day(p: _Page, entries: Sequence[Entry]) -> None:
 # ---------------------------------------------------------------------------------------- index
 
 
-def render_index(layout: Layout, link: Linker, entries: Sequence[Entry]) -> str:
-    """``Index.md`` holding every note, newest first, grouped by day."""
+def render_index(layout: Layout, link: Linker, entries: Sequence[Entry], copies: int = 0) -> str:
+    """``Index.md`` holding every note, newest first, grouped by day (``copies``: as for
+    :func:`render_index_months`)."""
     p = _Page(layout, link, layout.index, "index", "Index")
-    p.add(f"{_n(len(entries), 'note')}, newest first.", "")
+    more = f" (and {copies_line(copies)})" if copies else ""
+    p.add(f"{_n(len(entries), 'note')}{more}, newest first.", "")
     _by_day(p, entries)
     return p.text()
 
@@ -229,7 +231,8 @@ def render_month(layout: Layout, link: Linker, month: str | None, entries: Seque
     title = f"Index: {name}" if parts == 1 else f"Index: {name} ({part} of {parts})"
     p = _Page(layout, link, layout.month(month, part), "index-month", title, about=month or UNDATED)
     if parts > 1:
-        p.add(f"{_n(total or len(entries), 'note')} this month, on {parts} pages (the oldest on the first): "
+        # (not the month's total: a new note would rewrite every part, not only the last)
+        p.add(f"This month is on {parts} pages, the oldest notes on the first: "
               + ", ".join(f"**{k}**" if k == part else p.to(layout.month(month, k), str(k))
                           for k in range(1, parts + 1)) + ".", "")
     p.add(f"{_n(len(entries), 'note')}, newest first.", "")

@@ -73,7 +73,7 @@ class PageRendering:
         elif index:
             ids = [i for m in self.month_ids(set(self.months), full).values() for i in m]
             self.load_entries(ids)
-            yield lay.index, render_index(lay, link, self.described(ids))
+            yield lay.index, render_index(lay, link, self.described(ids), len(self.copy_ids))
             self.forget()
         by_month: dict[str | None, list[tuple[int, int]]] = defaultdict(list)
         for month, part, parts in months:
