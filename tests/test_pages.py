@@ -479,6 +479,7 @@ def test_incremental_build_equals_full_build(monkeypatch, data):
     split in parts (two notes a part here), a run's incremental build writes what a full one would."""
     monkeypatch.setattr(pagerender, "MONTH_PART", 2)
     monkeypatch.setattr(pagesrender, "MONTH_PART", 2)
+    monkeypatch.setattr(pagesrender, "DUPLICATE_PART", 1)
     with tempfile.TemporaryDirectory() as tmp:
         root, scratch, clock = Path(tmp) / "vault", Path(tmp) / "scratch", _Clock()
         root.mkdir()

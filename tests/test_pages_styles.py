@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.test_pages import PAGES_FIXTURES, _check_links, configure, fixture_vault, page_files, run
+from tests.test_pages import _check_links, configure, fixture_vault, page_files, run
 from vaulttool.cli import cli
 from vaulttool.config import load as load_config
 from vaulttool.core.links.resolve import Resolver
@@ -283,3 +283,18 @@ def test_reindex_with_exclude_pages(tmp_path):
     assert out.exit_code == 0, out.output
     assert json.loads((vault.root / ".obsidian/app.json").read_text(encoding="utf-8"))["userIgnoreFilters"] == [
         "_index/"]
+
+
+def test_the_base_goes_with_the_obsidian_style_even_after_the_index_is_made_afresh(tmp_path):
+    root = fixture_vault(tmp_path, page_style="obsidian")
+    run(root)
+    assert (root / "_index/Clippings.base").exists()
+    for name in ("index.db", "index.db-wal", "index.db-shm"):
+        (root / ".vaulttool" / name).unlink(missing_ok=True)
+    configure(root, page_style="portable")
+    run(root)
+    assert not (root / "_index/Clippings.base").exists()
+    # but a .base file the user put there stays
+    (root / "_index/Clippings.base").write_text("views:\n  - type: table\n    name: Mine\n", encoding="utf-8")
+    _, reporter = run(root, full=True)
+    assert (root / "_index/Clippings.base").read_text(encoding="utf-8").startswith("views:")

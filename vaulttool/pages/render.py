@@ -371,19 +371,33 @@ def render_backlinks(layout: Layout, link: Linker, most_linked: Sequence[tuple[E
 # ----------------------------------------------------------------------------------- duplicates
 
 
+DUPLICATE_PART = 150  # URLs on one page of Duplicates.md at most
+
+
+def duplicate_parts(n_groups: int) -> int:
+    return max(1, -(-n_groups // DUPLICATE_PART))
+
+
 def render_duplicates(layout: Layout, link: Linker, groups: Sequence[tuple[str, Sequence[Entry]]],
-                      conflicts: Sequence[tuple[str, str]] = ()) -> str:
-    """``Duplicates.md``: notes sharing a URL (groups in order given), and sync-conflict copies."""
-    p = _Page(layout, link, layout.duplicates, "duplicates", "Duplicates")
+                      conflicts: Sequence[tuple[str, str]] = (), part: int = 1) -> str:
+    """``Duplicates.md`` (``part`` 1) and its later pages: notes sharing a URL (all the groups, in the
+    order given, :data:`DUPLICATE_PART` a page), and on the first page the sync-conflict copies."""
+    parts = duplicate_parts(len(groups))
+    title = "Duplicates" if part == 1 else f"Duplicates ({part} of {parts})"
+    p = _Page(layout, link, layout.duplicates_part(part), "duplicates", title)
     n_notes = sum(len(g) for _, g in groups)
-    p.add(f"{_n(len(groups), 'URL')} clipped more than once ({_n(n_notes, 'note')}).", "")
-    for url, entries in groups:
-        p.add(f"- {escape(url, 200)}")
-        for e in _oldest_first(entries):
-            parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, e.title),
-                     escape(e.path)]
-            p.add("  - " + " · ".join(parts))
-    if conflicts:
+    p.add(f"{_n(len(groups), 'URL')} clipped more than once ({_n(n_notes, 'note')}), the first clip of each"
+          " with its later copies.", "")
+    if parts > 1:
+        p.add(f"On {parts} pages, the URLs clipped first on the first: "
+              + ", ".join(f"**{k}**" if k == part else p.to(layout.duplicates_part(k), str(k))
+                          for k in range(1, parts + 1)) + ".", "")
+    for url, entries in groups[(part - 1) * DUPLICATE_PART: part * DUPLICATE_PART]:
+        first, *later = _oldest_first(entries)
+        p.add(f"- {p.to(first.path, first.title)} · {copies_note(len(entries))} · {escape(url, 100)}")
+        for e in later:
+            p.add(f"  - {escape(day_of(e.created)) if e.created else 'no date'} · {p.to(e.path, e.title)}")
+    if conflicts and part == 1:
         p.add("", "## Conflicts", "", "Copies a sync tool made when a note changed in two places at once:", "")
         for copy, original in sorted(conflicts):
             p.add(f"- {p.to(copy, None)} is a conflict copy of {p.to(original, None)}")

@@ -30,7 +30,7 @@ import os
 from bisect import bisect_left
 from collections import Counter
 
-from vaulttool.pages.render import Entry, Layout, TagInfo, month_parts
+from vaulttool.pages.render import Entry, Layout, TagInfo, duplicate_parts, month_parts
 from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagebuild.data import PageData
 from vaulttool.usecases.pagebuild.links import PageLinks
@@ -139,6 +139,8 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         stale = set(old_pages) - set(expected)
         if full:
             stale |= set(self.walk_pages) - set(expected)
+            if self.layout.base not in expected and self.vault.abs(self.layout.base).exists():
+                stale.add(self.layout.base)  # left by the obsidian style, and the index made afresh since
         for path in sorted(stale):
             self.writer.remove(path)
         self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in stale if p in old_pages])
@@ -198,8 +200,8 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         """Index, month, tag and overview pages the vault should have: path -> (kind, about)."""
         lay = self.layout
         out: dict[str, tuple[str, object]] = {lay.index: ("index", None), lay.tags: ("tags", None),
-                                              lay.backlinks: ("backlinks", None),
-                                              lay.duplicates: ("duplicates", None)}
+                                              lay.backlinks: ("backlinks", None)}
+        out.update((p, ("duplicates", k)) for k, p in enumerate(self.duplicate_pages(), 1))
         if self.obsidian:
             out[lay.base] = ("base", None)
         if self.month_mode:
@@ -210,6 +212,11 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         for k in lay.paged:
             out[lay.tag(k)] = ("tag", k)
         return out
+
+    def duplicate_pages(self) -> list[str]:
+        """``Duplicates.md`` and, in the portable style, its later pages (see ``find_copies``)."""
+        parts = 1 if self.obsidian else duplicate_parts(len(self.copies_of))
+        return [self.layout.duplicates_part(k) for k in range(1, parts + 1)]
 
     def descendants(self, key: str) -> list[str]:
         lo = bisect_left(self.sorted_keys, key + "/")

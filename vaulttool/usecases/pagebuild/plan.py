@@ -184,7 +184,7 @@ class IncrementalPlan:
         if self.backlinks_affected(changes, state, changed, old, now, same_facts, expected, old_pages, names):
             todo.add(lay.backlinks)
         if self.duplicates_affected(changed, old, now, same_facts):
-            todo.add(lay.duplicates)
+            todo.update(self.duplicate_pages())
         if self.month_mode:
             todo.update(lay.month(m, k) for m in months if m in self.months
                         for k in range(1, month_parts(self.months[m]) + 1))

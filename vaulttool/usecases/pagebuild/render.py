@@ -159,7 +159,9 @@ class PageRendering:
                     lay, link, [(url, len(es)) for url, es in self.duplicate_groups(groups)], self.conflicts,
                     self.links.wiki)
             else:
-                yield lay.duplicates, render_duplicates(lay, link, self.duplicate_groups(groups), self.conflicts)
+                shown = self.duplicate_groups(groups)
+                for part in kinds["duplicates"]:
+                    yield lay.duplicates_part(part), render_duplicates(lay, link, shown, self.conflicts, part)
             self.forget()
 
     def co_tags(self, keys: list[str]) -> dict[str, Counter]:
