@@ -24,6 +24,7 @@ from vaulttool.core.filenames import is_safe_name
 from vaulttool.core.links.resolve import Resolver
 from vaulttool.core.noteinfo import read_note
 from vaulttool.core.tags.rules import tag_key
+from vaulttool.pages import duplicates as pagesduplicates
 from vaulttool.pages import render as pagesrender
 from vaulttool.pages.render import Layout, escape, has_marker, note_rel, tag_rel
 from vaulttool.usecases.indexing import Changes
@@ -139,7 +140,8 @@ def test_fixture_pages_show_what_the_vault_holds(tmp_path):
     assert "## Ambiguous links" in overview and "- Same\n" in overview
     dup = pages["_index/Duplicates.md"]
     assert "1 URL clipped more than once (2 notes)" in dup
-    assert dup.index("Attention Is All You Need (clipped again)") < dup.index("[[Attention Is All You Need]]")
+    month = pages["_index/Duplicates/2025-04.md"]  # the month of the first clip
+    assert month.index("Attention Is All You Need (clipped again)") < month.index("[[Attention Is All You Need]]")
     # every page: marker, notice, no tags of its own
     for rel, text in pages.items():
         assert text.startswith("---\ngenerated_by: vaulttool\ngenerated_page: "), rel
@@ -479,7 +481,7 @@ def test_incremental_build_equals_full_build(monkeypatch, data):
     split in parts (two notes a part here), a run's incremental build writes what a full one would."""
     monkeypatch.setattr(pagerender, "MONTH_PART", 2)
     monkeypatch.setattr(pagesrender, "MONTH_PART", 2)
-    monkeypatch.setattr(pagesrender, "DUPLICATE_PART", 1)
+    monkeypatch.setattr(pagesduplicates, "DUPLICATE_PART", 2)
     with tempfile.TemporaryDirectory() as tmp:
         root, scratch, clock = Path(tmp) / "vault", Path(tmp) / "scratch", _Clock()
         root.mkdir()

@@ -60,9 +60,10 @@ class Layout:
         name = month or UNDATED
         return f"{self.folder}/Index/{name}.md" if part == 1 else f"{self.folder}/Index/{name} part {part}.md"
 
-    def duplicates_part(self, part: int) -> str:
-        """``Duplicates.md`` and, for a vault with many URLs clipped more than once, its later pages."""
-        return self.duplicates if part == 1 else f"{self.folder}/Duplicates part {part}.md"
+    def duplicates_month(self, month: str | None, part: int = 1) -> str:
+        """The page of the URLs first clipped in ``month`` that were clipped again (portable style)."""
+        name = month or UNDATED
+        return f"{self.folder}/Duplicates/{name}.md" if part == 1 else f"{self.folder}/Duplicates/{name} part {part}.md"
 
     def has_page(self, key: str) -> bool:
         return self.paged is None or key in self.paged

@@ -30,7 +30,8 @@ import os
 from bisect import bisect_left
 from collections import Counter
 
-from vaulttool.pages.render import Entry, Layout, TagInfo, duplicate_parts, month_parts
+from vaulttool.pages.duplicates import split_groups
+from vaulttool.pages.render import Entry, Layout, TagInfo, month_parts
 from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagebuild.data import PageData
 from vaulttool.usecases.pagebuild.links import PageLinks
@@ -201,7 +202,12 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         lay = self.layout
         out: dict[str, tuple[str, object]] = {lay.index: ("index", None), lay.tags: ("tags", None),
                                               lay.backlinks: ("backlinks", None)}
-        out.update((p, ("duplicates", k)) for k, p in enumerate(self.duplicate_pages(), 1))
+        out[lay.duplicates] = ("duplicates", None)
+        if not self.obsidian:
+            for m, sizes in self.dup_months.items():
+                parts = len(split_groups(sizes))
+                for k in range(1, parts + 1):
+                    out[lay.duplicates_month(m, k)] = ("duplicates-month", (m, k, parts))
         if self.obsidian:
             out[lay.base] = ("base", None)
         if self.month_mode:
@@ -212,11 +218,6 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         for k in lay.paged:
             out[lay.tag(k)] = ("tag", k)
         return out
-
-    def duplicate_pages(self) -> list[str]:
-        """``Duplicates.md`` and, in the portable style, its later pages (see ``find_copies``)."""
-        parts = 1 if self.obsidian else duplicate_parts(len(self.copies_of))
-        return [self.layout.duplicates_part(k) for k in range(1, parts + 1)]
 
     def descendants(self, key: str) -> list[str]:
         lo = bisect_left(self.sorted_keys, key + "/")

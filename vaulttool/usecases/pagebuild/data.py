@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from vaulttool.pages.render import Entry
+from vaulttool.pages.render import Entry, month_of
 from vaulttool.usecases.pagebuild.query import HIDDEN_SQL, ancestors, chunks, marks
 
 __all__ = ["PageData", "MOST_LINKED", "RECENT"]
@@ -65,10 +65,16 @@ class PageData:
                 f" AND kind NOT IN {HIDDEN_SQL}"):
             groups[url_key].append((created is None, created or "", path, nid))
         self.copy_ids, self.copies_of = set(), {}
-        for members in groups.values():
+        order = []
+        for url_key, members in groups.items():
             members.sort()
             self.copies_of[members[0][3]] = len(members)
             self.copy_ids.update(m[3] for m in members[1:])
+            order.append((members[0][0], members[0][1], url_key, len(members)))
+        # the groups' sizes by month of their first clip, in the order Duplicates pages show them
+        self.dup_months: dict[str | None, list[int]] = defaultdict(list)
+        for undated, created, _, n in sorted(order):
+            self.dup_months[None if undated else month_of(created)].append(n)
         self.unlisted = self.hidden_ids | self.copy_ids
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS unlisted(id INTEGER PRIMARY KEY)")
         self.conn.execute("DELETE FROM temp.unlisted")

@@ -184,7 +184,9 @@ class IncrementalPlan:
         if self.backlinks_affected(changes, state, changed, old, now, same_facts, expected, old_pages, names):
             todo.add(lay.backlinks)
         if self.duplicates_affected(changed, old, now, same_facts):
-            todo.update(self.duplicate_pages())
+            todo.add(lay.duplicates)
+        # the duplicates pages of the months of the first clips shown again (portable)
+        todo.update(p for p, (kind, about) in expected.items() if kind == "duplicates-month" and about[0] in months)
         if self.month_mode:
             todo.update(lay.month(m, k) for m in months if m in self.months
                         for k in range(1, month_parts(self.months[m]) + 1))

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from vaulttool.pages.bases import render_base_file
+from vaulttool.pages.duplicates import render_duplicates, render_duplicates_month, split_groups
 from vaulttool.pages.obsidian import render_obsidian_duplicates, render_obsidian_index, render_obsidian_tag
 from vaulttool.pages.render import (
     MONTH_PART,
+    month_of,
+    oldest_first,
     render_backlinks,
-    render_duplicates,
     render_index,
     render_index_months,
     render_month,
@@ -47,7 +49,7 @@ class PageRendering:
             else:
                 kinds[kind].append(about)
         for kind in kinds:
-            if kind == "month":  # (month or None, part, parts)
+            if kind in ("month", "duplicates-month"):  # (month or None, part, parts)
                 kinds[kind].sort(key=lambda a: (a[0] is None, a[0] or "", a[1]))
             else:
                 kinds[kind].sort(key=lambda a: (a is None, a or ""))
@@ -149,7 +151,7 @@ class PageRendering:
             yield lay.backlinks, render_backlinks(lay, link, [(E[self.id_of[p]], n) for p, n in most],
                                                   *self.broken_groups(broken), self.count_linked(expected))
             self.forget()
-        if kinds["duplicates"]:
+        if kinds["duplicates"] or kinds["duplicates-month"]:
             groups = [r for r in c.execute(
                 "SELECT url_key, id, source FROM notes WHERE url_key IN (SELECT url_key FROM notes"
                 " WHERE url_key IS NOT NULL GROUP BY url_key HAVING count(*) > 1)") if r[1] not in self.hidden_ids]
@@ -160,8 +162,18 @@ class PageRendering:
                     self.links.wiki)
             else:
                 shown = self.duplicate_groups(groups)
-                for part in kinds["duplicates"]:
-                    yield lay.duplicates_part(part), render_duplicates(lay, link, shown, self.conflicts, part)
+                if kinds["duplicates"]:
+                    months = [(m, len(sizes), len(split_groups(sizes))) for m, sizes in
+                              sorted(self.dup_months.items(), key=lambda kv: (kv[0] is None, kv[0] or ""), reverse=True)]
+                    yield lay.duplicates, render_duplicates(lay, link, shown, months, self.conflicts)
+                by_month = defaultdict(list)
+                for url, entries in shown:
+                    by_month[month_of(oldest_first(entries)[0].created)].append((url, entries))
+                for month, part, parts in kinds["duplicates-month"]:
+                    month_groups = by_month[month]
+                    start, end = split_groups([len(es) for _, es in month_groups])[part - 1]
+                    yield lay.duplicates_month(month, part), render_duplicates_month(
+                        lay, link, month, part, parts, month_groups[start:end])
             self.forget()
 
     def co_tags(self, keys: list[str]) -> dict[str, Counter]:
