@@ -124,7 +124,7 @@ class _Page:
 
 
 ENTRY_TAGS = 3  # tags shown beside a note in a list
-SUMMARY_CHARS = 100  # the one-line summary beside a note
+SUMMARY_CHARS = 80  # the one-line summary beside a note
 _SENTENCE_END = re.compile(r"[。！？!?；;]|\.(?=\s)")
 
 
@@ -135,6 +135,16 @@ def summary(text: str) -> str:
     if m and m.end() >= 12:
         text = text[: m.end()]
     return escape(text, SUMMARY_CHARS)
+
+
+TITLE_CHARS = 50  # a title in a list of notes is shortened to this
+
+
+def short_title(title: str) -> str:
+    """A note's title as lists show it: on one line, at most :data:`TITLE_CHARS` characters (a clip's
+    title is often a whole post), ending with "…" when shortened."""
+    title = " ".join(title.split())
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 def copies_line(n: int) -> str:
@@ -152,7 +162,7 @@ def tag_ref(p: "_Page", key: str, spelling: str) -> str:
 
 
 def _entry_line(p: _Page, e: Entry) -> str:
-    line = "- " + p.to(e.path, e.title)
+    line = "- " + p.to(e.path, short_title(e.title))
     if e.copies > 1:
         line += " · " + copies_note(e.copies)
     if e.site:
@@ -300,7 +310,7 @@ def render_tag(layout: Layout, link: Linker, tag: TagInfo, entries: Sequence[Ent
     tag_context(p, ancestors, descendants, co_tags)
     p.add("## Notes", "")
     for e in newest_first(entries):
-        parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, e.title)]
+        parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, short_title(e.title))]
         if e.copies > 1:
             parts.append(copies_note(e.copies))
         if e.site:
