@@ -250,16 +250,42 @@ def normalise(ctx, dry_run, diff, fmt, paths):
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=0,
               help="Worker processes for tokenising large runs (0: one per core, at most 4).")
+@click.option("--exclude-pages", is_flag=True,
+              help="Also add the pages folder to Obsidian's Excluded files (as the exclude-pages command).")
 @SUMMARY_FORMAT
 @click.pass_context
-def reindex(ctx, full, dry_run, jobs, fmt):
+def reindex(ctx, full, dry_run, jobs, exclude_pages, fmt):
     """Normalise new clips, update the index and rebuild the pages."""
     from vaulttool.usecases.reindex import jobs_default, reindex as run
 
     with _open_writer(ctx.obj, "reindex", dry_run=dry_run) as session:
         summary = run(session, _reporter(ctx.obj, per_file=dry_run, fmt=fmt), full=full,
                       dry_run=dry_run, jobs=jobs or jobs_default())
+        excluded = _exclude_pages(session, dry_run) if exclude_pages else None
     _finish(summary, ctx, fmt)
+    if excluded is not None and not excluded.ok:
+        ctx.exit(1)
+
+
+def _exclude_pages(session, dry_run: bool):
+    from vaulttool.usecases.obsidian import exclude_pages
+
+    result = exclude_pages(session.vault, dry_run=dry_run)
+    click.echo(("" if result.ok else "failed: ") + result.message, err=True)
+    return result
+
+
+@cli.command("exclude-pages")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.pass_context
+def exclude_pages_command(ctx, dry_run):
+    """Keep the pages folder out of Obsidian's search, quick switcher and graph: add it to Excluded
+    files (Settings, Files and links), the userIgnoreFilters key of .obsidian/app.json, and nothing else.
+    An app.json that is not valid JSON is left as it is (exit code 1)."""
+    with _open_writer(ctx.obj, "exclude-pages", dry_run=dry_run) as session:
+        result = _exclude_pages(session, dry_run)
+    if not result.ok:
+        ctx.exit(1)
 
 
 @cli.command()

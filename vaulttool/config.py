@@ -76,6 +76,11 @@ SETTINGS: tuple[Setting, ...] = (
             choices=("wikilink", "markdown")),
     Setting("index_page_limit", 300, "int", "above this many notes, Index.md links to one page per month",
             low=1, high=1_000_000),
+    Setting("page_style", "obsidian", "choice",
+            'or "portable": static Markdown lists (GitHub, Publish, Quartz) instead of live Bases views',
+            choices=("obsidian", "portable")),
+    Setting("tag_page_min", 3, "int", "a tag gets a page of its own from this many clips on (rarer: on Tags.md)",
+            low=1, high=1_000_000),
     Setting("ignore", [], "globs", "globs never indexed or normalised", example=["Templates/**"]),
     Setting("max_file_mb", 8, "number", "larger notes are skipped with a message", low=0.001, high=1024),
     Setting("clip_folders", ["Clippings", "Inbox", "剪藏", "收件箱"], "words",
@@ -230,6 +235,8 @@ class Config:
     pages_folder: str = BY_KEY["pages_folder"].default
     link_style: str = BY_KEY["link_style"].default
     index_page_limit: int = BY_KEY["index_page_limit"].default
+    page_style: str = BY_KEY["page_style"].default
+    tag_page_min: int = BY_KEY["tag_page_min"].default
     ignore: list[str] = field(default_factory=list)
     max_file_mb: float = BY_KEY["max_file_mb"].default
     clip_folders: list[str] = field(default_factory=lambda: list(BY_KEY["clip_folders"].default))
@@ -329,6 +336,8 @@ def load(vault_root: Path) -> Config:
         cfg.pages_folder = values["pages_folder"].strip("/")
     cfg.link_style = values.get("link_style", cfg.link_style)
     cfg.index_page_limit = values.get("index_page_limit", cfg.index_page_limit)
+    cfg.page_style = values.get("page_style", cfg.page_style)
+    cfg.tag_page_min = values.get("tag_page_min", cfg.tag_page_min)
     cfg.ignore = list(values.get("ignore", []))
     cfg.max_file_mb = float(values.get("max_file_mb", cfg.max_file_mb))
     cfg.clip_folders = [str(f) for f in values.get("clip_folders", cfg.clip_folders)]

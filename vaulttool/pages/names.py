@@ -27,6 +27,8 @@ class Layout:
     """Where each page lives inside the pages folder."""
 
     folder: str = "_index"
+    # the keys of the tags that have a page (None: every tag); the others are shown as text
+    paged: frozenset[str] | None = None
     _tag_paths: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -49,8 +51,22 @@ class Layout:
     def top(self) -> tuple[str, str, str, str]:
         return (self.index, self.tags, self.backlinks, self.duplicates)
 
-    def month(self, month: str | None) -> str:
-        return f"{self.folder}/Index/{month or UNDATED}.md"
+    @property
+    def base(self) -> str:
+        return f"{self.folder}/Clippings.base"
+
+    def month(self, month: str | None, part: int = 1) -> str:
+        """A month's page (``part`` 2 and on: the later pages of a month too long for one)."""
+        name = month or UNDATED
+        return f"{self.folder}/Index/{name}.md" if part == 1 else f"{self.folder}/Index/{name} part {part}.md"
+
+    def duplicates_month(self, month: str | None, part: int = 1) -> str:
+        """The page of the URLs first clipped in ``month`` that were clipped again (portable style)."""
+        name = month or UNDATED
+        return f"{self.folder}/Duplicates/{name}.md" if part == 1 else f"{self.folder}/Duplicates/{name} part {part}.md"
+
+    def has_page(self, key: str) -> bool:
+        return self.paged is None or key in self.paged
 
     def tag(self, key: str) -> str:
         path = self._tag_paths.get(key)

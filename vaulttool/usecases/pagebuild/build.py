@@ -30,7 +30,8 @@ import os
 from bisect import bisect_left
 from collections import Counter
 
-from vaulttool.pages.render import Entry, Layout, TagInfo
+from vaulttool.pages.duplicates import split_groups
+from vaulttool.pages.render import Entry, Layout, TagInfo, month_parts
 from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagebuild.data import PageData
 from vaulttool.usecases.pagebuild.links import PageLinks
@@ -43,7 +44,7 @@ from vaulttool.usecases.report import Reporter, Summary
 __all__ = ["rebuild_pages", "RENDER_VERSION"]
 
 # Bump when the rendered output changes: the next build is then a full one.
-RENDER_VERSION = 2
+RENDER_VERSION = 4
 _SETTINGS_KEY = "pages"  # meta: what the pages were built with
 _STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
 _HASH_BATCH = 1000  # page digests recorded together
@@ -72,6 +73,9 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         self.prefix = cfg.pages_folder + "/"
         self.style = cfg.link_style
         self.limit = cfg.index_page_limit
+        self.page_style = cfg.page_style
+        self.obsidian = cfg.page_style == "obsidian"
+        self.tag_page_min = cfg.tag_page_min
         self.walk_pages = walk_pages
         self.conflicts = None if conflicts is None else sorted({(str(a), str(b)) for a, b in conflicts})
         self.writer = PageWriter(self.vault, cfg.pages_folder, walk_pages, reporter, summary)
@@ -79,13 +83,17 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         self.id_of: dict[str, int] = {}
         self.hidden_ids: set[int] = set()
         self.hidden_notes: set[str] = set()
+        self.copy_ids: set[int] = set()  # see find_copies
+        self.copies_of: dict[int, int] = {}
+        self.unlisted: set[int] = set()
         self.broken_sources: list[str] | None = None  # notes with links to nothing, when Backlinks.md is built
 
     # ------------------------------------------------------------------------------------ run
 
     def settings(self) -> str:
         return json.dumps({"version": RENDER_VERSION, "folder": self.layout.folder, "style": self.style,
-                           "limit": self.limit}, sort_keys=True)
+                           "limit": self.limit, "page_style": self.page_style, "tag_page_min": self.tag_page_min},
+                          sort_keys=True)
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -132,6 +140,8 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         stale = set(old_pages) - set(expected)
         if full:
             stale |= set(self.walk_pages) - set(expected)
+            if self.layout.base not in expected and self.vault.abs(self.layout.base).exists():
+                stale.add(self.layout.base)  # left by the obsidian style, and the index made afresh since
         for path in sorted(stale):
             self.writer.remove(path)
         self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in stale if p in old_pages])
@@ -159,12 +169,14 @@ class _Build(IncrementalPlan, PageData, PageRendering):
         rows = c.execute(f"SELECT id, path FROM notes WHERE kind IN {HIDDEN_SQL}").fetchall()
         self.hidden_ids = {i for i, _ in rows}
         self.hidden_notes = {p for _, p in rows}
+        self.find_copies()
         self.set_months(dict(c.execute(
-            f"SELECT substr(created, 1, 7), count(*) FROM notes WHERE kind NOT IN {HIDDEN_SQL} GROUP BY 1")))
+            "SELECT substr(created, 1, 7), count(*) FROM notes WHERE id NOT IN (SELECT id FROM temp.unlisted)"
+            " GROUP BY 1")))
         counts = Counter({(k, t): n for k, t, n in c.execute("SELECT key, tag, count(*) FROM note_tags GROUP BY key, tag")})
         counts.subtract({(k, t): n for k, t, n in c.execute(
-            "SELECT t.key, t.tag, count(*) FROM notes n JOIN note_tags t ON t.note_id = n.id"
-            f" WHERE n.kind IN {HIDDEN_SQL} GROUP BY t.key, t.tag")})
+            "SELECT key, tag, count(*) FROM note_tags WHERE note_id IN (SELECT id FROM temp.unlisted)"
+            " GROUP BY key, tag")})
         self.set_tags(tag_infos(Counter({kt: n for kt, n in counts.items() if n > 0})))
 
     def linked_notes(self) -> set[str]:
@@ -177,22 +189,33 @@ class _Build(IncrementalPlan, PageData, PageRendering):
     def set_months(self, months: dict[str | None, int]) -> None:
         self.months = {m: n for m, n in months.items() if n > 0}
         self.note_count = sum(self.months.values())
-        self.month_mode = self.note_count > self.limit
+        self.month_mode = not self.obsidian and self.note_count > self.limit
 
     def set_tags(self, tags: dict[str, TagInfo]) -> None:
+        """The tags of the listed notes; those on at least ``tag_page_min`` of them have a page."""
         self.tags = tags
         self.sorted_keys = sorted(tags)
+        self.layout.paged = frozenset(k for k, t in tags.items() if t.count >= self.tag_page_min)
 
     def expected_pages(self) -> dict[str, tuple[str, object]]:
         """Index, month, tag and overview pages the vault should have: path -> (kind, about)."""
         lay = self.layout
         out: dict[str, tuple[str, object]] = {lay.index: ("index", None), lay.tags: ("tags", None),
-                                              lay.backlinks: ("backlinks", None),
-                                              lay.duplicates: ("duplicates", None)}
+                                              lay.backlinks: ("backlinks", None)}
+        out[lay.duplicates] = ("duplicates", None)
+        if not self.obsidian:
+            for m, sizes in self.dup_months.items():
+                parts = len(split_groups(sizes))
+                for k in range(1, parts + 1):
+                    out[lay.duplicates_month(m, k)] = ("duplicates-month", (m, k, parts))
+        if self.obsidian:
+            out[lay.base] = ("base", None)
         if self.month_mode:
-            for m in self.months:
-                out[lay.month(m)] = ("month", m)
-        for k in self.tags:
+            for m, n in self.months.items():
+                parts = month_parts(n)
+                for k in range(1, parts + 1):
+                    out[lay.month(m, k)] = ("month", (m, k, parts))
+        for k in lay.paged:
             out[lay.tag(k)] = ("tag", k)
         return out
 

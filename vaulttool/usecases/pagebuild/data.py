@@ -9,8 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from vaulttool.pages.render import Entry
-from vaulttool.usecases.pagebuild.query import ancestors, chunks, marks
+from vaulttool.pages.render import Entry, month_of
+from vaulttool.usecases.pagebuild.query import HIDDEN_SQL, ancestors, chunks, marks
 
 __all__ = ["PageData", "MOST_LINKED", "RECENT"]
 
@@ -50,8 +50,35 @@ class PageData:
                    site: str | None, tags: tuple = ()) -> None:
         """Keep a note's entry (``shared``: one string for each date and site met in this load)."""
         self.entries[nid] = Entry(path, title, created and shared.setdefault(created, created),
-                                  shared.setdefault(site, site) if site else None, "", tags)
+                                  shared.setdefault(site, site) if site else None, "", tags,
+                                  self.copies_of.get(nid, 0))
         self.id_of[path] = nid
+
+    def find_copies(self) -> None:
+        """The notes sharing a URL with an earlier listed note (``copy_ids``: not listed nor counted but
+        on Duplicates.md), the number of notes of each such URL on its first note (``copies_of``), and
+        ``unlisted``: the hidden notes and the copies, also kept in the temporary table ``unlisted``."""
+        groups: dict[str, list[tuple]] = defaultdict(list)
+        for nid, url_key, created, path in self.conn.execute(
+                "SELECT id, url_key, created, path FROM notes WHERE url_key IN (SELECT url_key FROM notes"
+                f" WHERE url_key IS NOT NULL AND kind NOT IN {HIDDEN_SQL} GROUP BY url_key HAVING count(*) > 1)"
+                f" AND kind NOT IN {HIDDEN_SQL}"):
+            groups[url_key].append((created is None, created or "", path, nid))
+        self.copy_ids, self.copies_of = set(), {}
+        order = []
+        for url_key, members in groups.items():
+            members.sort()
+            self.copies_of[members[0][3]] = len(members)
+            self.copy_ids.update(m[3] for m in members[1:])
+            order.append((members[0][0], members[0][1], url_key, len(members)))
+        # the groups' sizes by month of their first clip, in the order Duplicates pages show them
+        self.dup_months: dict[str | None, list[int]] = defaultdict(list)
+        for undated, created, _, n in sorted(order):
+            self.dup_months[None if undated else month_of(created)].append(n)
+        self.unlisted = self.hidden_ids | self.copy_ids
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS unlisted(id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.unlisted")
+        self.conn.executemany("INSERT INTO temp.unlisted(id) VALUES (?)", [(i,) for i in self.unlisted])
 
     def forget(self) -> None:
         """Drop the entries loaded so far: each part of the build loads the notes it shows, so that a
@@ -68,7 +95,7 @@ class PageData:
             for key, nid, path, title, created, site in self.conn.execute(
                     "SELECT t.key, n.id, n.path, n.title, n.created, n.site FROM note_tags t"
                     f" JOIN notes n ON n.id = t.note_id WHERE t.key IN ({marks(len(chunk))})", chunk).fetchall():
-                if nid in self.hidden_ids:
+                if nid in self.unlisted:
                     continue
                 out[key].append(nid)
                 if nid not in self.entries:
@@ -94,23 +121,23 @@ class PageData:
             if None in months:
                 rows += self.conn.execute("SELECT id, NULL FROM notes WHERE created IS NULL").fetchall()
         for nid, m in rows:
-            if m in months and nid not in self.hidden_ids:
+            if m in months and nid not in self.unlisted:
                 out[m].append(nid)
         return out
 
     def recent_ids(self) -> list[int]:
         """The newest notes (dated ones by ``created`` then path, then undated ones by path)."""
-        c, want = self.conn, RECENT + len(self.hidden_ids)
+        c, want = self.conn, RECENT + len(self.unlisted)
         row = c.execute("SELECT created FROM notes WHERE created IS NOT NULL ORDER BY created DESC"
                         " LIMIT 1 OFFSET ?", (want - 1,)).fetchone()
         rows = (c.execute("SELECT id, path, created FROM notes WHERE created >= ?", row) if row else
                 c.execute("SELECT id, path, created FROM notes WHERE created IS NOT NULL")).fetchall()
-        rows = sorted((r for r in rows if r[0] not in self.hidden_ids), key=lambda r: r[1])
+        rows = sorted((r for r in rows if r[0] not in self.unlisted), key=lambda r: r[1])
         rows.sort(key=lambda r: r[2], reverse=True)
         out = [r[0] for r in rows[:RECENT]]
         if len(out) < RECENT:
             out += [r[0] for r in c.execute("SELECT id FROM notes WHERE created IS NULL ORDER BY path LIMIT ?",
-                                            (want,)) if r[0] not in self.hidden_ids][: RECENT - len(out)]
+                                            (want,)) if r[0] not in self.unlisted][: RECENT - len(out)]
         return out
 
     def described(self, ids: list[int]) -> list[Entry]:
@@ -158,14 +185,14 @@ class PageData:
         """For each key with tags nested below it: the notes with it or any tag below it."""
         below: dict[str, set[int]] = defaultdict(set)
         for nid, key in self.conn.execute("SELECT note_id, key FROM note_tags WHERE key LIKE '%/%'"):
-            if nid not in self.hidden_ids:
+            if nid not in self.unlisted:
                 for a in ancestors(key):
                     below[a].add(nid)
         parents = [k for k in below if k in self.tags]
         for chunk in chunks(parents):
             for nid, key in self.conn.execute(
                     f"SELECT note_id, key FROM note_tags WHERE key IN ({marks(len(chunk))})", chunk):
-                if nid not in self.hidden_ids:
+                if nid not in self.unlisted:
                     below[key].add(nid)
         return {k: len(v) for k, v in below.items()}
 

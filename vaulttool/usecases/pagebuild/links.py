@@ -149,7 +149,7 @@ class PageLinks:
     def page_wikilink(self, target: str, text: str | None) -> str:
         """``[[<pages folder>/path|text]]``: a path from the vault root, where wikilinks are looked up
         first, so it leads to the page whatever else the vault holds ("" if it cannot be written)."""
-        full = target[:-3]
+        full = target[:-3] if target.endswith(".md") else target  # other files keep their extension
         if _WIKI_TARGET_BAD.search(full) or (text is not None and _WIKI_ALIAS_BAD.search(text)):
             return ""
         alias = text.strip() if text is not None else ""

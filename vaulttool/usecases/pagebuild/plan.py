@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from vaulttool.core.tags.rules import tag_key
-from vaulttool.pages.render import TagInfo, month_of
+from vaulttool.pages.render import TagInfo, month_of, month_parts
 from vaulttool.usecases.indexing import Changes
 from vaulttool.usecases.pagebuild.query import HIDDEN, HIDDEN_SQL, ancestors, chunks, marks, nk, tag_infos
 
@@ -65,7 +65,7 @@ class IncrementalPlan:
             months = Counter(dict(self.conn.execute(sql.format("INDEXED BY notes_created"))))
         except sqlite3.OperationalError:
             months = Counter(dict(self.conn.execute(sql.format(""))))
-        for chunk in chunks(self.hidden_ids):
+        for chunk in chunks(self.unlisted):
             for (created,) in self.conn.execute(f"SELECT created FROM notes WHERE id IN ({marks(len(chunk))})", chunk):
                 months[month_of(created)] -= 1
         return dict(months)
@@ -75,7 +75,7 @@ class IncrementalPlan:
         for chunk in chunks(keys):
             for nid, key, tag in self.conn.execute(
                     f"SELECT note_id, key, tag FROM note_tags WHERE key IN ({marks(len(chunk))})", chunk):
-                if nid not in self.hidden_ids:
+                if nid not in self.unlisted:
                     counts[(key, tag)] += 1
         return tag_infos(counts)
 
@@ -107,13 +107,20 @@ class IncrementalPlan:
         for chunk in chunks(self.hidden_notes):
             self.hidden_ids.update(r[0] for r in c.execute(
                 f"SELECT id FROM notes WHERE path IN ({marks(len(chunk))})", chunk))
+        self.find_copies()
         self.set_months(self.month_counts())
         # tags: counts of every key from the index on keys; spellings kept from last time except for
         # the keys the changed notes carry (or carried)
         facts = [f for f in (*old.values(), *now.values()) if f]
-        touched = {tag_key(t) for f in facts for t in f["tags"]}
+        # notes sharing a URL with a changed note: which of them is listed (the first) and its number
+        # of copies may change, and with it the counts of their tags: they are shown again too
+        dup_paths: set[str] = set()
+        for chunk in chunks({f["url_key"] for f in facts if f.get("url_key")}):
+            dup_paths.update(r[0] for r in c.execute(
+                f"SELECT path FROM notes WHERE url_key IN ({marks(len(chunk))})", chunk))
+        touched = {tag_key(t) for f in (*facts, *self.note_facts(dup_paths - changed).values()) for t in f["tags"]}
         counts = Counter(dict(c.execute("SELECT key, count(*) FROM note_tags GROUP BY key")))
-        for chunk in chunks(self.hidden_ids):
+        for chunk in chunks(self.unlisted):
             counts.subtract(dict(c.execute(
                 f"SELECT key, count(*) FROM note_tags WHERE note_id IN ({marks(len(chunk))}) GROUP BY key", chunk)))
         counts = {k: n for k, n in counts.items() if n > 0}
@@ -145,6 +152,7 @@ class IncrementalPlan:
         for chunk in chunks(names):
             same_name.update(r[0] for r in c.execute(
                 f"SELECT path FROM notes WHERE name_key IN ({marks(len(chunk))})", chunk))
+        same_name |= dup_paths
         same_facts = self.note_facts(same_name - changed)
         # what the changed notes (and those others) are shown on
         months = {month_of(f["created"]) for f in (*facts, *same_facts.values())}
@@ -156,10 +164,16 @@ class IncrementalPlan:
             page = lay.note_backlinks(p)
             if page in expected:
                 expected[page] = ("note", p)
+        # tags that gained or lost their page: the pages naming them (as a link or as text) change
+        crossed = {k for k in keys if k in tags and (lay.tag(k) in old_pages) != lay.has_page(k)}
+        for chunk in chunks(crossed):
+            months.update(month_of(r[0]) for r in c.execute(
+                "SELECT DISTINCT n.created FROM note_tags t JOIN notes n ON n.id = t.note_id"
+                f" WHERE t.key IN ({marks(len(chunk))})", chunk))
         more = {a for k in keys for a in ancestors(k)}
-        for k in came_or_went | respelt:
+        for k in came_or_went | respelt | crossed:
             more.update(self.descendants(k))
-        for chunk in chunks(respelt):
+        for chunk in chunks(respelt | crossed):
             more.update(r[0] for r in c.execute(
                 f"SELECT DISTINCT b.key FROM note_tags a JOIN note_tags b ON b.note_id = a.note_id"
                 f" WHERE a.key IN ({marks(len(chunk))})", chunk))
@@ -171,8 +185,11 @@ class IncrementalPlan:
             todo.add(lay.backlinks)
         if self.duplicates_affected(changed, old, now, same_facts):
             todo.add(lay.duplicates)
+        # the duplicates pages of the months of the first clips shown again (portable)
+        todo.update(p for p, (kind, about) in expected.items() if kind == "duplicates-month" and about[0] in months)
         if self.month_mode:
-            todo.update(lay.month(m) for m in months)
+            todo.update(lay.month(m, k) for m in months if m in self.months
+                        for k in range(1, month_parts(self.months[m]) + 1))
         todo.update(lay.tag(k) for k in keys)
         todo.update(lay.note_backlinks(p) for p in notes)
         return expected, todo
