@@ -123,7 +123,7 @@ def step_title(d: Draft, ctx) -> None:
         return
     new = title
     if d.clip.format == "ai-info":  # the pipeline cuts long titles with `...`
-        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or new
+        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or uncut(new) or new
     new = clean_title(new) or title
     if new != title:
         d.props["title"] = new

@@ -91,6 +91,7 @@ _HASHTAG = re.compile(r"#([^#\n]{1,60})#")
 _REPOST = re.compile(r"\s*(?://@|\s-\s转发\s*@)")
 _LINK_TEXT = "网页链接"
 _EMOTICON = re.compile(r"\[[\u4e00-\u9fff\w]{1,8}\]")
+_BEFORE_MARK = re.compile(r"\s+([，。！？、：；）」』】])")
 _CUT = re.compile(r"(?:\.{3}|…+)\s*$")
 
 
@@ -109,7 +110,7 @@ def weibo_title(title: str) -> str:
     repost = _REPOST.search(text)
     if repost:
         head = text[: repost.start()].strip()
-        if len(_HASHTAG.sub(r"\1", head).strip()) >= 4:
+        if len(_EMOTICON.sub("", _HASHTAG.sub(r"\1", head)).strip()) >= 4:
             text = head
         else:  # nothing said before the chain: the reposted post is the text
             rest = text[repost.end():]
@@ -123,4 +124,5 @@ def weibo_title(title: str) -> str:
     text = _HASHTAG.sub(lambda m: f" {m.group(1).strip()} ", text)
     text = text.replace("#", " ")
     text = _WS.sub(" ", text).strip(" ：:，,、")
+    text = _BEFORE_MARK.sub(r"\1", text)  # `话题 ，正文`: no space before a Chinese punctuation mark
     return _CUT.sub("", text).strip()
