@@ -271,7 +271,7 @@ class Run:
         text = draft.result  # what was just written (its front matter checked when it was rendered)
         info = read_note(target, text, split(text, draft.result_data), draft.body_links,
                          clip_folders=self.vault.config.clip_folders)
-        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft, for_tags=False):
+        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
             analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
         else:
             analysis = self.analyse_note(info)
