@@ -73,6 +73,7 @@ class VaultContext:
         self._pending_df: Counter[str] = Counter()
         self._pending_docs = 0
         self._pending_by_url: dict[str, str] = {}
+        self._pending_links: dict[str, set[str]] = {}  # name key -> clips of this run linking to it
 
     def add_pending(self, url_key: str | None, terms, rel: str = "") -> None:
         key = url_key or f"\x00{rel or len(self._pending_by_url)}"  # a clip without URL: by its path
@@ -142,11 +143,20 @@ class VaultContext:
     def release(self, rel: str) -> None:
         self.taken.discard(_fold(rel))
 
+    def add_pending_links(self, rel: str, links) -> None:
+        """The links of a clip of this run, not in the index yet: the notes they name keep their names."""
+        from vaulttool.core.links.resolve import name_key
+
+        for link in links:
+            if link.target and link.kind in ("wikilink", "embed", "markdown") and "://" not in link.target:
+                self._pending_links.setdefault(name_key(link.target), set()).add(rel)
+
     def linked_from(self, rel: str) -> list[str]:
         """The other notes that link to ``rel`` by its name or path (a rename would break them)."""
         from vaulttool.core.links.resolve import name_key
 
         sources = {r["source"] for r in self.store.links_by_target_keys([name_key(rel)])}
+        sources.update(self._pending_links.get(name_key(rel), ()))
         sources.update(r["source"] for r in self.store.links_resolved_to([rel]))
         sources.discard(rel)
         return sorted(sources)

@@ -170,6 +170,8 @@ class Run:
         for item in self.pending:
             ctx.count_topics(item.topics)
             ctx.add_pending(item.url_key, item.terms, item.rel)
+            if item.draft is not None and item.draft.body_links:
+                ctx.add_pending_links(item.rel, item.draft.body_links[1])
         self.pending.sort(key=lambda p: (p.created, p.rel))
         pending = self.reporter.progress(self.pending, len(self.pending), "normalising")
         while not self.stop():
