@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["plain_text", "clean_title", "first_heading", "weibo_title", "looks_marked_up", "uncut"]
+__all__ = ["plain_text", "clean_title", "first_heading", "first_h1", "weibo_title", "looks_marked_up", "uncut"]
 
 _MD = None
 
@@ -79,6 +79,34 @@ def first_heading(markdown: str, level: int = 1) -> str | None:
         if tok.type == "heading_open" and tok.tag == tag and i + 1 < len(tokens):
             return tokens[i + 1].content.strip()
     return None
+
+
+_ATX_H1 = re.compile(r"^# +(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def first_h1(body: str, heading: re.Pattern | None = None) -> str | None:
+    """The first ``# heading`` of ``body`` outside fenced and indented code (a ``# comment`` in code is
+    no title); ``heading``: the pattern of a heading line (group 1: its text)."""
+    if "# " not in body:
+        return None
+    fence = ""
+    for line in body.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        if line.startswith("    ") or line.startswith("\t"):
+            continue  # an indented code block (or a list's continuation)
+        h = (heading or _ATX_H1).match(line)
+        if h:
+            return h.group(1).strip()
+    return None
+
 
 
 def looks_marked_up(text: str) -> bool:
