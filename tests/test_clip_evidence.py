@@ -137,3 +137,20 @@ def test_a_linked_clip_keeps_its_name_and_a_renamed_one_keeps_its_old_name(tmp_p
     renamed = root / "2025-03-20" / "Title with a colon.md"
     assert renamed.exists() and not (root / "2025-03-20" / "Lonely_clip_name.md").exists()
     assert '  - "Lonely_clip_name"' in renamed.read_text(encoding="utf-8")
+
+
+def test_a_clip_linked_from_another_clip_of_the_same_run_keeps_its_name(tmp_path):
+    root = tmp_path / "vault"
+    (root / ".obsidian").mkdir(parents=True)
+    (root / ".vaulttool").mkdir()
+    (root / ".vaulttool" / "config.toml").write_text("[watch]\nquiet = 0\n", encoding="utf-8")
+    (root / "2025-03-20").mkdir()
+    (root / "2025-03-20" / "Target_name.md").write_text(
+        "# Target title\n\n**URL**: https://arxiv.org/abs/2501.00003v1\n\n## 原始摘要\n\nText.\n", encoding="utf-8")
+    (root / "Clippings").mkdir()
+    (root / "Clippings" / "Linking clip.md").write_text(
+        '---\nsource: "https://example.org/a"\ncreated: 2025-03-21\n---\nSee [[Target_name]].\n', encoding="utf-8")
+    result = invoke(root, "reindex")
+    assert result.exit_code == 0, result.output
+    assert (root / "2025-03-20" / "Target_name.md").exists()
+    assert "auto_tags" in (root / "2025-03-20" / "Target_name.md").read_text(encoding="utf-8")

@@ -83,3 +83,13 @@ def test_readwise_keeps_its_highlights_and_notes_as_they_were(tmp_path):
     assert sp.data["title"] == "How Transformers Learn In-Context"
     assert sp.data["source"] == "https://example.org/posts/in-context"
     assert text[sp.body_start:] == src.read_text(encoding="utf-8")  # the body, byte for byte
+
+
+def test_the_first_heading_rule_never_looks_inside_code():
+    from vaulttool.core.clip.titles import first_h1
+    from vaulttool.core.noteinfo import read_note
+
+    body = "```yaml\n# See https://pre-commit.com for more information\n```\n\n    # indented code\n\n# [Real](https://x.example) title\n"
+    assert first_h1(body) == "[Real](https://x.example) title"
+    assert read_note("Notes/x.md", body).title == "Real title"  # and as plain text
+    assert first_h1("~~~\n# only code\n~~~\n") is None

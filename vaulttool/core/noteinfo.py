@@ -19,31 +19,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _URL = re.compile(r"(?i)^https?://\S+$")
 
 
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
-
-
-def first_h1(body: str) -> str | None:
-    """The first ``# heading`` of ``body`` outside fenced code (a ``# comment`` in code is no title)."""
-    if "# " not in body:
-        return None
-    fence = ""
-    for line in body.splitlines():
-        m = _FENCE.match(line)
-        if fence:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
-                fence = ""
-            continue
-        if m:
-            fence = m.group(1)
-            continue
-        if line.startswith("    ") or line.startswith("\t"):
-            continue  # an indented code block (or a list's continuation)
-        h = _H1.match(line)
-        if h:
-            return h.group(1).strip()
-    return None
-
-
 def stem_of(path: str) -> str:
     name = path.rpartition("/")[2]
     return name[:-3] if name.lower().endswith(".md") else name
@@ -97,7 +72,9 @@ def read_note(path: str, text: str, parsed: Split | None = None, body_links: tup
     if isinstance(title, str) and title.strip():
         info.title = title.strip()
     else:
-        h1 = first_h1(body)
+        from vaulttool.core.clip.titles import first_h1
+
+        h1 = first_h1(body, _H1)
         if h1:
             from vaulttool.core.clip.titles import clean_title
 

@@ -75,6 +75,7 @@ class VaultContext:
         self._pending_by_url: dict[str, str] = {}  # URL -> the union of its pending clips' terms
         self._pending_counted: dict[str, str] = {}  # URL -> its terms counted in _pending_df (joined)
         self._pending_url_in_index: set[str] = set()  # URLs the index counts as documents already
+        self._pending_links: dict[str, set[str]] = {}  # name key -> clips of this run linking to it
 
     def add_pending(self, url_key: str | None, terms, rel: str = "") -> None:
         """Count a clip of this run in the document frequencies as the index will count it once the
@@ -184,11 +185,20 @@ class VaultContext:
     def release(self, rel: str) -> None:
         self.taken.discard(_fold(rel))
 
+    def add_pending_links(self, rel: str, links) -> None:
+        """The links of a clip of this run, not in the index yet: the notes they name keep their names."""
+        from vaulttool.core.links.resolve import name_key
+
+        for link in links:
+            if link.target and link.kind in ("wikilink", "embed", "markdown") and "://" not in link.target:
+                self._pending_links.setdefault(name_key(link.target), set()).add(rel)
+
     def linked_from(self, rel: str) -> list[str]:
         """The other notes that link to ``rel`` by its name or path (a rename would break them)."""
         from vaulttool.core.links.resolve import name_key
 
         sources = {r["source"] for r in self.store.links_by_target_keys([name_key(rel)])}
+        sources.update(self._pending_links.get(name_key(rel), ()))
         sources.update(r["source"] for r in self.store.links_resolved_to([rel]))
         sources.discard(rel)
         return sorted(sources)

@@ -117,7 +117,9 @@ def _analyse(title: str, description: str, body: str) -> tuple[dict, str, bool]:
             row = None
         if row:
             return decode_analysis(row[0]), key, False
-    return _W["tagger"].analyse(title, description, body), key, True
+    from vaulttool.core.clip.machinery import tagging_text
+
+    return _W["tagger"].analyse(*tagging_text(title, description, body)), key, True
 
 
 def _work(task: tuple[str, bool, bool]) -> Prepared:

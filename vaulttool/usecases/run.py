@@ -172,6 +172,8 @@ class Run:
         for item in self.pending:
             ctx.count_topics(item.topics)
             ctx.add_pending(item.url_key, item.terms, item.rel)
+            if item.draft is not None and item.draft.body_links:
+                ctx.add_pending_links(item.rel, item.draft.body_links[1])
         # the vocabulary of the whole vault (this run's clips included) before the first clip is tagged
         self.tagger.use_vocabulary(ctx.markers(), lambda keys: ctx.doc_freq(keys)[0])
         self.pending.sort(key=lambda p: (p.created, p.rel))
@@ -331,7 +333,7 @@ class Run:
         text = draft.result  # what was just written (its front matter checked when it was rendered)
         info = read_note(target, text, split(text, draft.result_data), draft.body_links,
                          clip_folders=self.vault.config.clip_folders)
-        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft, for_tags=False):
+        if draft.analysis is not None and (info.title, info.description, info.body) == core.text_of(draft):
             analysis = draft.analysis  # the text the clip was analysed as is the text the note now has
         else:
             analysis = self.analyse_note(info)

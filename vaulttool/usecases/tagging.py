@@ -13,9 +13,10 @@ __all__ = ["CachedTagger", "analysis_key", "refresh_aliases", "alias_rows"]
 
 
 def analysis_key(title: str, description: str, body: str) -> str:
+    from vaulttool.core.clip.machinery import MACHINERY_VERSION
     from vaulttool.core.tags.tagger import ANALYSIS_VERSION
 
-    text = "\x1f".join((str(ANALYSIS_VERSION), title, description, body))
+    text = "\x1f".join((f"{ANALYSIS_VERSION}.m{MACHINERY_VERSION}", title, description, body))
     return digest(text.encode("utf-8", "surrogatepass"))
 
 
@@ -61,7 +62,9 @@ class CachedTagger:
         cached = self.store.get_analysis(key)
         if cached is not None:
             return cached, key, False
-        result = self.tagger.analyse(title, description, body)
+        from vaulttool.core.clip.machinery import tagging_text
+
+        result = self.tagger.analyse(*tagging_text(title, description, body))  # (clip machinery left out)
         self.analysed += 1
         self.store.put_analysis(key, result)
         return result, key, False

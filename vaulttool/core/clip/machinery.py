@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["PLUGIN_LABELS", "for_tagging"]
+__all__ = ["PLUGIN_LABELS", "for_tagging", "MACHINERY_VERSION", "tagging_text"]
+
+MACHINERY_VERSION = 1  # part of the analysis cache's key: a change here analyses the notes again
 
 PLUGIN_LABELS = frozenset(s.casefold() for s in (
     "Link", "Link\ufe0f", "Read in Cubox", "Read Original", "在 Cubox 中阅读", "阅读原文", "Article-URL",
@@ -49,3 +51,8 @@ def for_tagging(text: str) -> str:
     if ":" in text or "：" in text:
         text = _FIELD_LINE.sub(" ", text)
     return _LABEL_WORD.sub(" ", text)
+
+
+def tagging_text(title: str, description: str, body: str) -> tuple[str, str, str]:
+    """A note's (title, description, body) as the tagger reads them."""
+    return title, for_tagging(description), for_tagging(body)

@@ -123,7 +123,7 @@ def step_title(d: Draft, ctx) -> None:
         return
     new = title
     if d.clip.format == "ai-info":  # the pipeline cuts long titles with `...`
-        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or new
+        new = (weibo_title(new) if d.props.get("site") == "微博" else uncut(new)) or uncut(new) or new
     new = clean_title(new) or title
     if new != title:
         d.props["title"] = new
@@ -187,18 +187,13 @@ def step_created(d: Draft, ctx) -> None:
         d.props["created"] = named or d.file_time
 
 
-def text_of(d: Draft, *, for_tags: bool = True) -> tuple[str, str, str]:
-    """(title, description, body) as the tagger sees them: without the clip's machinery (plugin link
-    labels, encoded placeholders, licence strings; see :mod:`vaulttool.core.clip.machinery`) unless
-    ``for_tags`` is false."""
-    from vaulttool.core.clip.machinery import for_tagging
-
+def text_of(d: Draft) -> tuple[str, str, str]:
+    """(title, description, body) as the note will have them: the text its analysis is keyed on (the
+    tagger itself reads it without the clip's machinery, see :mod:`vaulttool.core.clip.machinery`)."""
     data = d.split.data if d.split.status == "ok" else {}
     title = str(d.props.get("title") or data.get("title") or "")
     desc = str(d.props.get("description") or data.get("description") or "")
-    if not for_tags:
-        return title, desc, d.clip.body
-    return title, for_tagging(desc), for_tagging(d.clip.body)
+    return title, desc, d.clip.body
 
 
 def written_body(d: Draft) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["plain_text", "clean_title", "first_heading", "weibo_title", "looks_marked_up", "uncut"]
+__all__ = ["plain_text", "clean_title", "first_heading", "first_h1", "weibo_title", "looks_marked_up", "uncut"]
 
 _MD = None
 
@@ -81,6 +81,34 @@ def first_heading(markdown: str, level: int = 1) -> str | None:
     return None
 
 
+_ATX_H1 = re.compile(r"^# +(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+
+
+def first_h1(body: str, heading: re.Pattern | None = None) -> str | None:
+    """The first ``# heading`` of ``body`` outside fenced and indented code (a ``# comment`` in code is
+    no title); ``heading``: the pattern of a heading line (group 1: its text)."""
+    if "# " not in body:
+        return None
+    fence = ""
+    for line in body.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
+                fence = ""
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        if line.startswith("    ") or line.startswith("\t"):
+            continue  # an indented code block (or a list's continuation)
+        h = (heading or _ATX_H1).match(line)
+        if h:
+            return h.group(1).strip()
+    return None
+
+
+
 def looks_marked_up(text: str) -> bool:
     """True when a title still holds Markdown link syntax, HTML tags or entities, or code marks."""
     return bool(re.search(r"\]\(|\[\[|</?[A-Za-z][^<>]*>|&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);|`", text))
@@ -91,6 +119,7 @@ _HASHTAG = re.compile(r"#([^#\n]{1,60})#")
 _REPOST = re.compile(r"\s*(?://@|\s-\s转发\s*@)")
 _LINK_TEXT = "网页链接"
 _EMOTICON = re.compile(r"\[[\u4e00-\u9fff\w]{1,8}\]")
+_BEFORE_MARK = re.compile(r"\s+([，。！？、：；）」』】])")
 _CUT = re.compile(r"(?:\.{3}|…+)\s*$")
 
 
@@ -109,7 +138,7 @@ def weibo_title(title: str) -> str:
     repost = _REPOST.search(text)
     if repost:
         head = text[: repost.start()].strip()
-        if len(_HASHTAG.sub(r"\1", head).strip()) >= 4:
+        if len(_EMOTICON.sub("", _HASHTAG.sub(r"\1", head)).strip()) >= 4:
             text = head
         else:  # nothing said before the chain: the reposted post is the text
             rest = text[repost.end():]
@@ -123,4 +152,5 @@ def weibo_title(title: str) -> str:
     text = _HASHTAG.sub(lambda m: f" {m.group(1).strip()} ", text)
     text = text.replace("#", " ")
     text = _WS.sub(" ", text).strip(" ：:，,、")
+    text = _BEFORE_MARK.sub(r"\1", text)  # `话题 ，正文`: no space before a Chinese punctuation mark
     return _CUT.sub("", text).strip()

@@ -17,6 +17,19 @@ _H1 = re.compile(r"^# (.(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)  # (greedy to the la
 _LINKS_LINE = re.compile(r"^\s*\[(?:Read in Cubox|Read Original|在 Cubox 中阅读|阅读原文)\]\(", re.M)
 
 
+def _first_h1(markdown: str):
+    """The first ``# Title`` line outside fenced code (a ``# comment`` in code is no title)."""
+    from vaulttool.core.clip.titles import first_h1
+
+    title = first_h1(markdown)
+    if title is None:
+        return None
+    for m in _H1.finditer(markdown):
+        if m.group(1).strip().rstrip("#").strip() == title or m.group(1).strip() == title:
+            return m
+    return None
+
+
 def detect(text: str, split: Split, in_folder: bool = False) -> bool:
     return split.status == "ok" and "cubox_url" in split.data and "id" in split.data
 
@@ -47,7 +60,7 @@ def extract(text: str, split: Split) -> Clip:
     clip.took(cleaned)
     from vaulttool.core.clip.titles import clean_title, plain_text
 
-    h1 = _H1.search(cleaned.markdown)
+    h1 = _first_h1(cleaned.markdown)
     if h1 and "title" not in data:
         clip.props["title"] = clean_title(h1.group(1))
     url = data.get("url")

@@ -46,8 +46,10 @@ def extract(text: str, split: Split) -> Clip:
     body = text[split.body_start:]
     clip = Clip("omnivore", {}, body, edit_in_place=True)
     props = clip.props
-    if "title" not in data and (m := _H1.search(body)):
-        props["title"] = clean_title(m.group("title"))
+    from vaulttool.core.clip.titles import first_h1
+
+    if "title" not in data and (h1 := first_h1(body)):
+        props["title"] = clean_title(h1)
     url = next((str(data[k]) for k in ("original_url", "url") if isinstance(data.get(k), str)
                 and _URL.match(str(data[k]).strip())), None)
     if url is None and (m := _ORIGINAL.search(body)):

@@ -58,7 +58,9 @@ def extract(text: str, split: Split) -> Clip:
     meta = _metadata(body.replace("\r\n", "\n")) or {}
     clip = Clip("readwise", {}, body, edit_in_place=split.status == "ok")
     props = clip.props
-    title = meta.get("Full Title") or (m.group("title") if (m := _H1.search(body)) else "")
+    from vaulttool.core.clip.titles import first_h1
+
+    title = meta.get("Full Title") or first_h1(body) or ""
     if title and "title" not in data:
         props["title"] = clean_title(title)
     url = plain_text(meta.get("URL", "")).strip()
