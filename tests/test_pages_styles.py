@@ -180,6 +180,14 @@ def test_index_entries_are_compact(tmp_path):
     line = next(l for l in (root / "_index/Index.md").read_text(encoding="utf-8").splitlines() if l.startswith("- [[a"))
     assert line.count("_index/tags/") == 3 and "t4" not in line
     assert line.endswith("— 这是第一句话，说明了这篇文章的主要内容。")
+    # a long title: the file name when it is a short form of it, else the title shortened
+    long_title = "一个很长的标题" * 10
+    (root / "一个很长的标题一个很.md").write_text(f"---\ntitle: {long_title}\ncreated: 2025-05-02\n---\n", encoding="utf-8")
+    (root / ("长名" * 40 + ".md")).write_text(f"---\ntitle: {long_title}!\ncreated: 2025-05-03\n---\n", encoding="utf-8")
+    run(root)
+    index = (root / "_index/Index.md").read_text(encoding="utf-8")
+    assert "- [[一个很长的标题一个很]]" in index
+    assert f"|{long_title[:49]}…]]" in index
 
 
 def test_month_pages_are_split_under_200_kb(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vaulttool.pages.names import Layout
-from vaulttool.pages.render import Entry, Linker, _n, _Page, copies_note, day_of, escape, oldest_first, short_title
+from vaulttool.pages.render import Entry, Linker, _n, _Page, copies_note, day_of, escape, list_title, oldest_first
 
 __all__ = ["DUPLICATE_PART", "MOST_COPIED", "split_groups", "render_duplicates", "render_duplicates_month"]
 
@@ -43,7 +43,7 @@ def render_duplicates(layout: Layout, link: Linker, groups: Sequence[tuple[str, 
         ranked = sorted(groups, key=lambda g: (-len(g[1]), g[0]))[:MOST_COPIED]
         for url, entries in ranked:
             first = oldest_first(entries)[0]
-            p.add(f"- {p.to(first.path, short_title(first.title))} · {copies_note(len(entries))} · {escape(url, 100)}")
+            p.add(f"- {p.to(first.path, list_title(first))} · {copies_note(len(entries))} · {escape(url, 100)}")
         p.add("", "## By month of the first clip", "")
         for month, n, parts in months:
             pages = [p.to(layout.duplicates_month(month, k), str(k) if parts > 1 else month or "No date")
@@ -71,7 +71,7 @@ def render_duplicates_month(layout: Layout, link: Linker, month: str | None, par
     p.add(f"{_n(len(groups), 'URL')} first clipped then and clipped again.", "")
     for url, entries in groups:
         first, *later = oldest_first(entries)
-        p.add(f"- {p.to(first.path, short_title(first.title))} · {copies_note(len(entries))} · {escape(url, 100)}")
+        p.add(f"- {p.to(first.path, list_title(first))} · {copies_note(len(entries))} · {escape(url, 100)}")
         if later:  # the copies by the day they were clipped (their titles are the first one's, or nearly)
             p.add("  - copies: " + ", ".join(p.to(e.path, day_of(e.created) or "no date") for e in later))
     p.add("")

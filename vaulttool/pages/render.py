@@ -147,6 +147,18 @@ def short_title(title: str) -> str:
     return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
 
 
+def list_title(e: Entry) -> str:
+    """What a list shows of a note: its title, or for a long title the note's file name when that is
+    already a short form of it (a clip named after the first words of a post), else the title shortened
+    (a link whose text is the file name is written ``[[name]]``, half as long)."""
+    title = " ".join(e.title.split())
+    if len(title) <= TITLE_CHARS:
+        return title
+    stem = e.path.rpartition("/")[2]
+    stem = stem[:-3] if stem[-3:].lower() == ".md" else stem
+    return stem if 8 <= len(stem) <= TITLE_CHARS + 10 else short_title(title)
+
+
 def copies_line(n: int) -> str:
     """What the lists leave out: the later copies of a URL clipped before."""
     return f"{n:,} {'copy' if n == 1 else 'copies'} of a URL clipped before, listed on Duplicates"
@@ -162,7 +174,7 @@ def tag_ref(p: "_Page", key: str, spelling: str) -> str:
 
 
 def _entry_line(p: _Page, e: Entry) -> str:
-    line = "- " + p.to(e.path, short_title(e.title))
+    line = "- " + p.to(e.path, list_title(e))
     if e.copies > 1:
         line += " · " + copies_note(e.copies)
     if e.site:
@@ -310,7 +322,7 @@ def render_tag(layout: Layout, link: Linker, tag: TagInfo, entries: Sequence[Ent
     tag_context(p, ancestors, descendants, co_tags)
     p.add("## Notes", "")
     for e in newest_first(entries):
-        parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, short_title(e.title))]
+        parts = [escape(day_of(e.created)) if e.created else "no date", p.to(e.path, list_title(e))]
         if e.copies > 1:
             parts.append(copies_note(e.copies))
         if e.site:

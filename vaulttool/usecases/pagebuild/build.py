@@ -44,7 +44,7 @@ from vaulttool.usecases.report import Reporter, Summary
 __all__ = ["rebuild_pages", "RENDER_VERSION"]
 
 # Bump when the rendered output changes: the next build is then a full one.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 _SETTINGS_KEY = "pages"  # meta: what the pages were built with
 _STATE_KEY = "pages_state"  # meta: what the next incremental build needs to know
 _HASH_BATCH = 1000  # page digests recorded together
