@@ -267,3 +267,14 @@ def test_the_vocabulary_does_not_depend_on_the_order_it_was_counted_in():
     assert forward.resolve("rl") == forward.resolve("reinforcementlearning") == ("强化学习", "强化学习")
     assert forward.resolve("rlhf") == ("rlhf", None)  # a narrower concept, not an alias of RL's name
     assert forward.resolve("irl")[1] == forward.resolve("逆强化学习")[1]
+
+
+def test_show_says_why_a_japanese_clip_has_no_derived_tags(quiet_vault):
+    root = quiet_vault
+    clip(root, "2025-05-01", "jp", "東京でAIモデルを指定する方法", "https://example.jp/a",
+         "これは日本語のテキストです。ファイルを指定してください。モデルを学習させる方法について説明します。")
+    assert run(root, "reindex", "-q").exit_code == 0
+    rel = next(p for p in root.rglob("*.md") if "_index" not in p.parts).relative_to(root).as_posix()
+    out = run(root, "show", rel).output
+    assert "no derived tags: Japanese text" in out
+    assert props(root / rel)["auto_tags"] == []

@@ -90,6 +90,8 @@ class Chooser:
         for key, entry in terms.items():  # an English word the note writes in lower case
             if len(entry) == 6 and entry[5] == "word" and key.isalpha():
                 out.add(LOWER_PREFIX + key)
+        if analysis.get("lang"):  # a language the segmenter does not know: say so (``vaulttool show``)
+            out.add("\x04" + str(analysis["lang"]))
         for pair in analysis.get("aliases", ()):
             if len(pair) == 2:
                 out.add(alias_term(pair[0], pair[1]))
