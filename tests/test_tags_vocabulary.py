@@ -216,8 +216,8 @@ def test_rename_merge_and_undo(quiet_vault):
     root = quiet_vault
     _nvidia_clips(root)
     own = root / "mine.md"
-    own.write_text("---\ntags: [GPU, 显卡]\n---\n#GPU notes. GPU words stay, `#GPU` in code stays, #GPUs too.\n",
-                   encoding="utf-8")
+    own.write_text("---\ntags: [GPU, 显卡]\n---\n#GPU notes. GPU words stay, `#GPU` in code stays, #GPUs too.\n"
+                   "A Weibo topic #GPU# stays.\n", encoding="utf-8")
     run(root, "reindex", "-q")
     before = own.read_bytes()
     out = run(root, "merge-tags", "GPU", "显卡", "--into", "graphics", "--dry-run")
@@ -228,6 +228,7 @@ def test_rename_merge_and_undo(quiet_vault):
     assert run(root, "merge-tags", "GPU", "显卡", "--into", "graphics").exit_code == 0
     text = own.read_text(encoding="utf-8")
     assert props(own)["tags"] == ["graphics"] and "#graphics notes. GPU words stay, `#GPU` in code stays, #GPUs too." in text
+    assert "topic #GPU# stays" in text
     assert run(root, "query", "--tag", "GPU", "--format", "paths").output.splitlines() == ["mine.md"]  # the old name finds it
     record = json.loads((root / ".vaulttool" / "tag-renames.json").read_text(encoding="utf-8"))
     assert record["synonyms"] == {"GPU": "graphics", "显卡": "graphics"}
