@@ -216,8 +216,8 @@ def test_rename_merge_and_undo(quiet_vault):
     root = quiet_vault
     _nvidia_clips(root)
     own = root / "mine.md"
-    own.write_text("---\ntags: [GPU, 显卡]\n---\n#GPU notes. GPU words stay, `#GPU` in code stays, #GPUs too.\n",
-                   encoding="utf-8")
+    own.write_text("---\ntags: [GPU, 显卡]\n---\n#GPU notes. GPU words stay, `#GPU` in code stays, #GPUs too.\n"
+                   "A Weibo topic #GPU# stays.\n", encoding="utf-8")
     run(root, "reindex", "-q")
     before = own.read_bytes()
     out = run(root, "merge-tags", "GPU", "显卡", "--into", "graphics", "--dry-run")
@@ -228,6 +228,7 @@ def test_rename_merge_and_undo(quiet_vault):
     assert run(root, "merge-tags", "GPU", "显卡", "--into", "graphics").exit_code == 0
     text = own.read_text(encoding="utf-8")
     assert props(own)["tags"] == ["graphics"] and "#graphics notes. GPU words stay, `#GPU` in code stays, #GPUs too." in text
+    assert "topic #GPU# stays" in text
     assert run(root, "query", "--tag", "GPU", "--format", "paths").output.splitlines() == ["mine.md"]  # the old name finds it
     record = json.loads((root / ".vaulttool" / "tag-renames.json").read_text(encoding="utf-8"))
     assert record["synonyms"] == {"GPU": "graphics", "显卡": "graphics"}
@@ -267,3 +268,14 @@ def test_the_vocabulary_does_not_depend_on_the_order_it_was_counted_in():
     assert forward.resolve("rl") == forward.resolve("reinforcementlearning") == ("强化学习", "强化学习")
     assert forward.resolve("rlhf") == ("rlhf", None)  # a narrower concept, not an alias of RL's name
     assert forward.resolve("irl")[1] == forward.resolve("逆强化学习")[1]
+
+
+def test_show_says_why_a_japanese_clip_has_no_derived_tags(quiet_vault):
+    root = quiet_vault
+    clip(root, "2025-05-01", "jp", "東京でAIモデルを指定する方法", "https://example.jp/a",
+         "これは日本語のテキストです。ファイルを指定してください。モデルを学習させる方法について説明します。")
+    assert run(root, "reindex", "-q").exit_code == 0
+    rel = next(p for p in root.rglob("*.md") if "_index" not in p.parts).relative_to(root).as_posix()
+    out = run(root, "show", rel).output
+    assert "no derived tags: Japanese text" in out
+    assert props(root / rel)["auto_tags"] == []

@@ -450,6 +450,8 @@ def show(obj, note, fmt):
     for key, value in info["properties"].items():
         click.echo(f"  {key}: {value if not isinstance(value, list) else ', '.join(map(str, value))}")
     click.echo(f"\ntags: {', '.join(info['tags']) or '-'}")
+    if info.get("tags_note"):
+        click.echo(f"  ({info['tags_note']})")
     click.echo("\nlinks:")
     for link in info["links"]:
         where = link["resolved"] or link["status"]

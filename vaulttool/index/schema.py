@@ -123,9 +123,9 @@ MIGRATIONS: list[str] = [
     # for it (declared aliases, synonyms, renames), so that any name finds the notes; the terms are
     # keyed by concept now, so every note is read once more
     """
-    CREATE TABLE tag_aliases(name_key TEXT PRIMARY KEY, name TEXT NOT NULL, tag TEXT NOT NULL,
+    CREATE TABLE IF NOT EXISTS tag_aliases(name_key TEXT PRIMARY KEY, name TEXT NOT NULL, tag TEXT NOT NULL,
                              tag_key TEXT NOT NULL, source TEXT NOT NULL) WITHOUT ROWID;
-    CREATE INDEX tag_aliases_tag ON tag_aliases(tag_key);
+    CREATE INDEX IF NOT EXISTS tag_aliases_tag ON tag_aliases(tag_key);
     INSERT OR REPLACE INTO meta(key, value) VALUES ('needs_full', 'tags');
     """,
 ]

@@ -118,6 +118,13 @@ class VaultContext:
         if self._df is not None or key not in self._pending_by_url:
             return
         union = set(self._pending_by_url[key].split("\x1f")) if self._pending_by_url[key] else set()
+        if not url_key:  # a clip without URL is a document of its own: the index counts all of it now
+            packed = self._pending_counted.pop(key, "")
+            self._pending_df.subtract(set(packed.split("\x1f")) if packed else set())
+            self._pending_by_url.pop(key, None)
+            if key not in self._pending_url_in_index:
+                self._pending_docs -= 1
+            return
         if key not in self._pending_url_in_index:
             self._pending_url_in_index.add(key)
             self._pending_docs -= 1  # the index counts this URL now

@@ -236,6 +236,12 @@ def show(store: Store, path: str, clip_folders=None) -> dict:
         out["error"] = row["error"]
     out["links"] = [dict(r) for r in links]
     out["backlinks"] = backlinks(store, path)
+    lang = store.conn.execute("SELECT term FROM note_terms WHERE note_id = ? AND term >= char(4) AND term < char(5)",
+                              (row["id"],)).fetchone()
+    if lang:
+        names = {"ja": "Japanese", "ko": "Korean"}
+        out["tags_note"] = (f"no derived tags: {names.get(lang[0][1:], lang[0][1:])} text, which the Chinese "
+                            "segmenter does not know")
     return out
 
 

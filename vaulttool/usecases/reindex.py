@@ -113,7 +113,8 @@ def _reindex(session: Session, reporter: Reporter, *, full: bool = False, dry_ru
         if not dry_run and (run.changes.any() or run.changes.full):
             from vaulttool.usecases.tagging import refresh_aliases
 
-            refresh_aliases(store, run.tagger.config)  # any name of a concept finds its notes
+            # any name of a concept finds its notes (the vocabulary this run tagged with, if it tagged any)
+            refresh_aliases(store, run.tagger.config, run.tagger.vocabulary)
         if pages and not dry_run:
             from vaulttool.usecases.pagebuild.build import rebuild_pages
 

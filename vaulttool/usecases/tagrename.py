@@ -91,7 +91,7 @@ def _rename_list(values: list[str], renamed) -> list[str]:
 def _tag_pattern(olds: list[str]) -> re.Pattern:
     """``#old`` (and ``#old/x``) in a body's text, not ``#older`` nor a word without ``#``."""
     pattern = re.compile(r"(?:(?<=\s)|^)#(" + "|".join(re.escape(o) for o in sorted(olds, key=len, reverse=True))
-                         + r")(?=[/\s]|$|[^\w\-/])", re.IGNORECASE | re.MULTILINE)
+                         + r")(?=[/\s]|$|[^\w\-/#])", re.IGNORECASE | re.MULTILINE)  # (#话题# is a Weibo topic, not a tag)
     return pattern
 
 

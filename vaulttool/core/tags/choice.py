@@ -29,6 +29,7 @@ _TUNING = {
     "salient_tf": 4,  # occurrences that make a term salient wherever it is
     "salient_desc": 2,  # occurrences in the description (a summary) that make a term salient
     "min_score": 0.0,  # a term scoring less is no tag (none rather than filler)
+    "plain_in_title": 1,  # ordinary nouns (jieba n, vn, un) only when in the title or an opening sentence
     "idf_power": 0.5,  # how much rarity counts: a concept many clips share is no worse a tag
     "desc": 0.5,  # weight of an occurrence in the description (it summarises the body)
     "title": 1.0,  # bonus for a term in the title
@@ -36,6 +37,7 @@ _TUNING = {
 }
 
 
+_PLAIN = frozenset(("n", "vn", "un", "ng"))  # jieba's ordinary nouns (names, places, organisations: nr, ns, nt, nz)
 _LATIN_RUN = re.compile(r"[A-Za-z0-9.+_\-]+")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -90,6 +92,8 @@ class Chooser:
         for key, entry in terms.items():  # an English word the note writes in lower case
             if len(entry) == 6 and entry[5] == "word" and key.isalpha():
                 out.add(LOWER_PREFIX + key)
+        if analysis.get("lang"):  # a language the segmenter does not know: say so (``vaulttool show``)
+            out.add("\x04" + str(analysis["lang"]))
         for pair in analysis.get("aliases", ()):
             if len(pair) == 2:
                 out.add(alias_term(pair[0], pair[1]))
@@ -146,6 +150,8 @@ class Chooser:
             form, tf, title_tf, desc_tf, lead_tf, cls = entry
             if not (title_tf or lead_tf or tf >= w["salient_tf"] or desc_tf >= w["salient_desc"]) or junk_reason(form, cls) is not None:
                 continue
+            if w["plain_in_title"] and cls in _PLAIN and not (title_tf or lead_tf):
+                continue  # an ordinary noun is a tag only where it names the subject (title, first sentence)
             if cls == "word" and "-" not in form and (vocab is None or vocab.resolve(key)[1] is None):
                 continue  # an ordinary English word alone (cost, deep, visual): no concept of its own
             if cls == "cmp" and not form.isascii() and _LATIN_RUN.sub("", form) in never:
