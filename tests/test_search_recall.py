@@ -210,3 +210,31 @@ def test_an_old_index_is_upgraded_by_the_next_writer(vault):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("SELECT count(*) FROM search_fold").fetchone()[0] > 2000
     conn.close()
+
+
+def test_the_command_line(vault):
+    import json
+
+    from click.testing import CliRunner
+
+    from vaulttool.cli import cli
+
+    for i in range(2):
+        write(vault, f"copy{i}.md", f"同一条{i}", "智能体与 C++ 的新闻。", source="https://weibo.com/1/abc")
+    write(vault, "other.md", "另一条", "C 语言的智能体。")
+    index(vault)
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--vault", str(vault), "search", *args], catch_exceptions=False)
+
+    table = run("智能体")
+    assert table.exit_code == 0 and "+1 copy)" in table.output and "**智能体**" in table.output
+    data = json.loads(run("C++", "--format", "json").output)
+    assert [h["copies"] for h in data] == [1] and data[0]["path"].startswith("copy")
+    every = json.loads(run("C++", "--all-copies", "--format", "json").output)
+    assert sorted(h["path"] for h in every) == ["copy0.md", "copy1.md"]
+    pinyin = run("--pinyin", "zhinengti", "--format", "json")
+    assert "zhinengti: 智能体" in pinyin.stderr
+    assert {h["path"] for h in json.loads(pinyin.stdout)} == {"copy0.md", "other.md"}
+    bad = run("智能体", "--sort", "size")
+    assert bad.exit_code == 2 and "--sort" in bad.output
