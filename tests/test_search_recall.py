@@ -150,6 +150,21 @@ def test_one_result_per_source_url(vault):
         assert len(search(session.store, "智能体", limit=2)) == 2
 
 
+def test_many_copies_at_the_top_do_not_crowd_out_the_others(vault):
+    """One URL clipped 60 times ranks above everything: the first results still are 25 sources."""
+    for i in range(60):
+        write(vault, f"c{i:02d}.md", "智能体智能体", "智能体智能体智能体。", source="https://weibo.com/1/same")
+    for i in range(40):
+        write(vault, f"o{i:02d}.md", f"别的{i}", f"第{i}条提到智能体。", source=f"https://weibo.com/1/n{i}")
+    index(vault)
+    with open_reader(vault) as session:
+        hits = search(session.store, "智能体", limit=25)
+        full = search(session.store, "智能体", limit=1000)
+    assert len(hits) == 25 and hits[0]["copies"] == 59
+    assert [h["path"] for h in hits] == [h["path"] for h in full[:25]]
+    assert len(full) == 41
+
+
 def test_filters_and_sorts(vault):
     for i, (day, site) in enumerate([("2025-03-01", "weibo"), ("2025-04-01", "arXiv"), ("2025-05-01", "weibo")]):
         text = (f"---\ntitle: 第{3 - i}篇\ncreated: {day}\nsource: https://e.com/{i}\nsite: {site}\n"

@@ -138,20 +138,19 @@ def _shortlist(store: Store, match: str, cols: str, rows_wanted: int | None, gro
     size = (rows_wanted or groups_wanted) + _PAD
     while True:
         short = [tuple(r) for r in store.conn.execute(rank + " ORDER BY s LIMIT ?", (match, size))]
-        complete = len(short) < size
-        if not complete:  # every match scoring as the last one does belongs in: ties go by path
-            short = [tuple(r) for r in store.conn.execute(f"SELECT rowid, s FROM ({rank}) WHERE s <= ?",
-                                                          (match, short[-1][1]))]
+        if len(short) < size:  # every match is in
+            return _look_up(store, cols, short)
+        # every match scoring as the last one does belongs in too (ties go by path): all of these
+        # score at most ``edge``, and every match left out scores worse
+        edge = short[-1][1]
+        short = [tuple(r) for r in store.conn.execute(f"SELECT rowid, s FROM ({rank}) WHERE s <= ?", (match, edge))]
         rows = _look_up(store, cols, short)
-        enough = len(rows) >= rows_wanted if rows_wanted is not None else \
-            len({_group(r) for r in rows}) >= groups_wanted
-        if complete:
+        if rows_wanted is not None:
+            if len(rows) >= rows_wanted:
+                return rows
+        elif len({_group(r) for r in rows}) >= groups_wanted:
             return rows
-        if enough:
-            edge = short[-1][1] if short else 0
-            # rows strictly better than the edge are final; those at the edge are all there too
-            return [r for r in rows if r["score"] <= edge]
-        size *= 4
+        size = max(size * 4, len(short) + 1)
 
 
 def _look_up(store: Store, cols: str, scored: list[tuple[int, float]]) -> list[dict]:
