@@ -117,15 +117,23 @@ def _count(rows: list[dict]) -> dict[str, int]:
 
 
 def _copies(store: Store, match: str, hits: list[dict]) -> dict[str, int]:
-    """How many matching notes (generated pages left out) share each hit's source URL."""
+    """How many matching notes (generated pages left out) share each hit's source URL: the notes of
+    those URLs, each looked up in the full-text table by its rowid (not the whole match again)."""
     keys = sorted({r["url_key"] for r in hits if r["url_key"]})
     counts = {f"id:{r['id']}": 1 for r in hits if not r["url_key"]}
+    members: dict[int, str] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
-        counts.update(store.conn.execute(
-            f"SELECT n.url_key, count(*) FROM notes n WHERE n.url_key IN ({','.join('?' * len(chunk))})"
-            " AND n.kind != 'page' AND n.id IN (SELECT rowid FROM fts WHERE fts MATCH ?) GROUP BY n.url_key",
-            [*chunk, match]).fetchall())
+        members.update(store.conn.execute(
+            f"SELECT id, url_key FROM notes WHERE url_key IN ({','.join('?' * len(chunk))}) AND kind != 'page'",
+            chunk).fetchall())
+    ids = list(members)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for (rowid,) in store.conn.execute(
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN ({','.join('?' * len(chunk))})", [match, *chunk]):
+            key = members[rowid]
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -137,13 +145,15 @@ def _shortlist(store: Store, match: str, cols: str, rows_wanted: int | None, gro
     rank = f"SELECT rowid, {_W} AS s FROM fts WHERE fts MATCH ?"
     size = (rows_wanted or groups_wanted) + _PAD
     while True:
-        short = [tuple(r) for r in store.conn.execute(rank + " ORDER BY s LIMIT ?", (match, size))]
-        if len(short) < size:  # every match is in
+        short = [tuple(r) for r in store.conn.execute(rank + " ORDER BY s LIMIT ?", (match, size + 1))]
+        if len(short) <= size:  # every match is in
             return _look_up(store, cols, short)
-        # every match scoring as the last one does belongs in too (ties go by path): all of these
-        # score at most ``edge``, and every match left out scores worse
-        edge = short[-1][1]
-        short = [tuple(r) for r in store.conn.execute(f"SELECT rowid, s FROM ({rank}) WHERE s <= ?", (match, edge))]
+        edge = short[size - 1][1]
+        if short[size][1] > edge:  # the first match left out scores worse: no tie at the edge
+            short = short[:size]
+        else:  # every match scoring as the last one does belongs in too (ties go by path)
+            short = [tuple(r) for r in store.conn.execute(f"SELECT rowid, s FROM ({rank}) WHERE s <= ?",
+                                                          (match, edge))]
         rows = _look_up(store, cols, short)
         if rows_wanted is not None:
             if len(rows) >= rows_wanted:
