@@ -15,12 +15,33 @@ from collections.abc import Callable
 from vaulttool.errors import UsageError
 from vaulttool.index.store import Store
 
-__all__ = ["search"]
+__all__ = ["search", "body_reader"]
 
 _W = "bm25(fts, 10.0, 5.0, 1.0)"
 _SORTS = {"relevance": "score, n.path", "created": "coalesce(n.created, '') DESC, n.path",
           "title": "n.title COLLATE NOCASE, n.path"}
 _PAD = 20
+
+
+def body_reader(session) -> Callable[[str], str | None]:
+    """``read_body`` for :func:`search`: a note's body as its file holds it now (UTF-8 read directly,
+    front matter skipped unparsed; other encodings through the session's full reader), None when it
+    cannot be read."""
+    from vaulttool.core.query.snippet import body_of
+    from vaulttool.errors import NoteError
+
+    def read(rel: str) -> str | None:
+        try:
+            data, _ = session.vault.read(rel)
+        except (NoteError, OSError):
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return session.body_of(rel)
+        return body_of(text) if "\x00" not in text else None
+
+    return read
 
 
 def _group(row: dict) -> str:
