@@ -91,10 +91,11 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
             f"SELECT {cols}, {_W} AS score FROM fts JOIN notes n ON n.id = fts.rowid"
             f" WHERE fts MATCH ? AND {' AND '.join(where)} ORDER BY {_SORTS[sort]}", [match, *params])]
 
-    if query.check:
+    bodies: dict[str, str | None] = {}
+    if query.check:  # (a note that cannot be read now cannot be checked: it is left out)
         rows = []
         for r in full():
-            body = read_body(r["path"]) if read_body else None
+            body = bodies[r["path"]] = read_body(r["path"]) if read_body else None
             if body is not None and query.matches("\n".join((r["title"], " ".join(_tags(r["tags"])), body))):
                 rows.append(r)
         counts: dict[str, int] | None = _count(rows)
@@ -121,7 +122,7 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
     patterns = [p for t in query.terms() for p in t.patterns]
     out = []
     for r in hits:
-        body = read_body(r["path"]) if read_body else None
+        body = bodies[r["path"]] if r["path"] in bodies else read_body(r["path"]) if read_body else None
         out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4),
                     "snippet": snippet(body, patterns) if body else "", "tags": _tags(r["tags"]),
                     "created": r["created"], "source": r["source"],
