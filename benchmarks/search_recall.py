@@ -15,7 +15,8 @@ search's code: a note's text is its title, its tags and its body (front matter l
   ``.NET``-like forms drawn from the notes, in 2 to 800 notes). Truth: the term in any case, with no ASCII
   letter or digit right before or after it.
 - 30 traditional spellings (OpenCC ``s2t`` of drawn Han words that change): truth as for the simplified word.
-- 30 pinyin queries (15 in full, 15 by initials, pypinyin's most common reading of drawn jieba words):
+- 30 pinyin queries (15 in full, 15 by initials of words of 3-4 characters: two letters such as ``sj``
+  stand for hundreds of words; pypinyin's most common reading of drawn jieba words):
   recall over the notes holding the word; precision: a hit holds a word the search expanded the pinyin
   to, and that word reads as the query by pypinyin's readings.
 
@@ -210,15 +211,19 @@ def main() -> int:
                                                           "recall": round(r, 4), "precision": round(p, 4)})
 
         def reads(word: str, typed: str, initials: bool) -> bool:
-            options = pinyin(word, style=Style.FIRST_LETTER if initials else Style.NORMAL, heteronym=True)
+            options = pinyin(word, style=Style.NORMAL, heteronym=True)
+            if initials:  # a reading's first letter, or zh/ch/sh as typists write them
+                options = [{r[0] for r in o} | {r[:2] for r in o if r[:2] in ("zh", "ch", "sh")} for o in options]
             ends = {0}
             for opts in options:
                 ends = {e + len(o) for e in ends for o in opts if typed.startswith(o, e)}
             return len(typed) in ends
 
-        pool = rng.sample(drawn["han_word"], min(30, len(drawn["han_word"])))
-        for i, w in enumerate(pool):
-            initials = i % 2 == 1
+        longer = [w for w in drawn["han_word"] if len(w) >= 3]
+        full_pool = rng.sample(drawn["han_word"], min(15, len(drawn["han_word"])))
+        initials_pool = rng.sample([w for w in longer if w not in full_pool], min(15, len(longer)))
+        for i, w in enumerate(full_pool + initials_pool):
+            initials = i >= len(full_pool)
             typed = "".join(lazy_pinyin(w, style=Style.FIRST_LETTER if initials else Style.NORMAL))
             info: dict = {}
             found = run_query(typed, True, info)

@@ -1,6 +1,6 @@
 """Speed and size of search at scale, next to a baseline vaulttool in the same run.
 
-    python benchmarks/search_speed.py [--notes 50000] [--baseline-src DIR] [--repeat 7] [--keep]
+    python benchmarks/search_speed.py [--notes 50000] [--baseline-src DIR] [--repeat 7] [--keep | --reuse DIR]
 
 A synthetic vault of ``--notes`` already-normalised notes (``benchmarks/synth.py --normalised``) is
 indexed cold by a whole ``vaulttool reindex`` process, and then ``vaulttool search`` runs as whole
@@ -42,19 +42,25 @@ def run(argv: list[str], src: Path, cwd: Path) -> tuple[float, float, int, str]:
 
 
 def rare_word(vault: Path) -> str:
-    """A two-character Han word held by 2 to 20 notes of the vault (by a plain scan of a sample)."""
+    """A two-character Han word held by 2 to 20 notes of the vault: bigrams seen once in a sample of
+    the notes, then counted over all of them."""
     import re
     from collections import Counter
 
+    files = sorted(vault.rglob("*.md"))
     counts: Counter[str] = Counter()
-    files = sorted(vault.rglob("*.md"))[::50]
+    for f in files[::25]:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        counts.update({text[m.start() : m.start() + 2] for m in re.finditer(r"(?=[\u4e00-\u9fff]{2})", text)})
+    once = sorted(w for w, n in counts.items() if n == 1)[:: max(1, len(counts) // 400)][:60]
+    held: Counter[str] = Counter()
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
-        counts.update(set(m.group(0)[:2] for m in re.finditer(r"[\u4e00-\u9fff]{2}", text)))
-    for word, n in sorted(counts.items(), key=lambda kv: (kv[1], kv[0])):
-        if n == 1 and not re.search(r"[的了是在和与]", word):
+        held.update(w for w in once if w in text)
+    for word in once:
+        if 2 <= held[word] <= 20:
             return word
-    return "宇树"
+    return min(once, key=lambda w: held[w]) if once else "宇树"
 
 
 def main() -> int:
@@ -64,27 +70,35 @@ def main() -> int:
     ap.add_argument("--baseline-src", type=Path)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", type=Path, help="a folder kept by an earlier run (--keep): its indexed vaults "
+                    "are searched again, nothing is generated or reindexed")
     args = ap.parse_args()
     from benchmarks.synth import generate
 
-    scratch = Path(tempfile.mkdtemp(prefix="search-speed-", dir=os.environ.get("VAULTTOOL_BENCH_TMP")))
+    scratch = args.reuse or Path(tempfile.mkdtemp(prefix="search-speed-", dir=os.environ.get("VAULTTOOL_BENCH_TMP")))
     cwd = scratch  # not the project folder: `python -m vaulttool` would import the package from there
     try:
         base = scratch / "vault"
-        t = time.perf_counter()
-        generate(base, args.notes, args.seed, normalised=True)
-        print(f"generated {args.notes} notes in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        if not args.reuse:
+            t = time.perf_counter()
+            generate(base, args.notes, args.seed, normalised=True)
+            print(f"generated {args.notes} notes in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         versions = {"this": ROOT}
         if args.baseline_src:
             versions["baseline"] = args.baseline_src.resolve()
         vaults = {}
         for name in versions:
             v = scratch / f"vault-{name}"
-            shutil.copytree(base, v)
-            (v / ".vaulttool").mkdir(exist_ok=True)
+            if not args.reuse:
+                shutil.copytree(base, v)
+                (v / ".vaulttool").mkdir(exist_ok=True)
             vaults[name] = v
         results: dict[str, dict] = {name: {} for name in versions}
         for name, src in versions.items():
+            if args.reuse:
+                size = (vaults[name] / ".vaulttool" / "index.db").stat().st_size
+                results[name]["cold reindex"] = {"wall_s": 0, "cpu_s": 0, "exit": 0, "index_mb": round(size / 1e6, 1)}
+                continue
             wall, cpu, code, _ = run(["--vault", str(vaults[name]), "reindex"], src, cwd)
             size = (vaults[name] / ".vaulttool" / "index.db").stat().st_size
             results[name]["cold reindex"] = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "exit": code,
@@ -122,7 +136,7 @@ def main() -> int:
             lines.append(f"| search {label} | " + " | ".join(
                 f"{results[n][label]['median_ms']} ms ({results[n][label]['min_ms']}–{results[n][label]['max_ms']}, "
                 f"cpu {results[n][label]['cpu_ms']} ms, {results[n][label]['hits']} hits)" for n in versions) + " |")
-        if "baseline" in results:
+        if "baseline" in results and not args.reuse:
             b = results["baseline"]["cold reindex"]
             lines.append(f"\nratios this/baseline: cold reindex wall {c['wall_s'] / b['wall_s']:.2f}, cpu "
                          f"{c['cpu_s'] / b['cpu_s']:.2f}; index size {c['index_mb'] / b['index_mb']:.2f}")
@@ -132,7 +146,7 @@ def main() -> int:
         (work / "search_speed.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         return 0
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -152,6 +152,21 @@ def test_one_result_per_source_url(vault):
         assert len(search(session.store, "智能体", limit=2)) == 2
 
 
+def test_many_copies_at_the_top_do_not_crowd_out_the_others(vault):
+    """One URL clipped 60 times ranks above everything: the first results still are 25 sources."""
+    for i in range(60):
+        write(vault, f"c{i:02d}.md", "智能体智能体", "智能体智能体智能体。", source="https://weibo.com/1/same")
+    for i in range(40):
+        write(vault, f"o{i:02d}.md", f"别的{i}", f"第{i}条提到智能体。", source=f"https://weibo.com/1/n{i}")
+    index(vault)
+    with open_reader(vault) as session:
+        hits = search(session.store, "智能体", limit=25)
+        full = search(session.store, "智能体", limit=1000)
+    assert len(hits) == 25 and hits[0]["copies"] == 59
+    assert [h["path"] for h in hits] == [h["path"] for h in full[:25]]
+    assert len(full) == 41
+
+
 def test_filters_and_sorts(vault):
     for i, (day, site) in enumerate([("2025-03-01", "weibo"), ("2025-04-01", "arXiv"), ("2025-05-01", "weibo")]):
         text = (f"---\ntitle: 第{3 - i}篇\ncreated: {day}\nsource: https://e.com/{i}\nsite: {site}\n"
@@ -212,3 +227,31 @@ def test_an_old_index_is_upgraded_by_the_next_writer(vault):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert conn.execute("SELECT count(*) FROM search_fold").fetchone()[0] > 2000
     conn.close()
+
+
+def test_the_command_line(vault):
+    import json
+
+    from click.testing import CliRunner
+
+    from vaulttool.cli import cli
+
+    for i in range(2):
+        write(vault, f"copy{i}.md", f"同一条{i}", "智能体与 C++ 的新闻。", source="https://weibo.com/1/abc")
+    write(vault, "other.md", "另一条", "C 语言的智能体。")
+    index(vault)
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--vault", str(vault), "search", *args], catch_exceptions=False)
+
+    table = run("智能体")
+    assert table.exit_code == 0 and "+1 copy)" in table.output and "**智能体**" in table.output
+    data = json.loads(run("C++", "--format", "json").output)
+    assert [h["copies"] for h in data] == [1] and data[0]["path"].startswith("copy")
+    every = json.loads(run("C++", "--all-copies", "--format", "json").output)
+    assert sorted(h["path"] for h in every) == ["copy0.md", "copy1.md"]
+    pinyin = run("--pinyin", "zhinengti", "--format", "json")
+    assert "zhinengti: 智能体" in pinyin.stderr
+    assert {h["path"] for h in json.loads(pinyin.stdout)} == {"copy0.md", "other.md"}
+    bad = run("智能体", "--sort", "size")
+    assert bad.exit_code == 2 and "--sort" in bad.output

@@ -496,12 +496,13 @@ def search(obj, words, tags, site, since, until, sort, all_copies, pinyin, limit
     Words are ANDed; "a phrase"; a OR b; -word excludes. Traditional and simplified Chinese match
     each other. Copies of one clip (same source URL) are one result, the others counted."""
     from vaulttool import output
+    from vaulttool.usecases.search import body_reader
     from vaulttool.usecases.search import search as run
     from vaulttool.usecases.session import open_reader
 
     info: dict = {}
     with open_reader(obj.vault) as session:
-        hits = run(session.store, " ".join(words), list(tags), limit=limit, read_body=session.body_of, site=site,
+        hits = run(session.store, " ".join(words), list(tags), limit=limit, read_body=body_reader(session), site=site,
                    since=since, until=until, sort=sort, all_copies=all_copies, pinyin=pinyin, info=info)
     for typed, found in info.get("pinyin", {}).items():
         click.echo(f"{typed}: {' '.join(found) if found else 'no word of the vault reads so'}", err=True)

@@ -114,6 +114,7 @@ MIGRATIONS: list[str] = [
     """
     DROP TABLE IF EXISTS fts_vocab;
     DROP TABLE IF EXISTS fts;
+    DROP TABLE IF EXISTS search_fold;
     CREATE VIRTUAL TABLE fts USING fts5(title, tags, body, tokenize = 'unicode61 remove_diacritics 2');
     CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(fts, 'row');
     CREATE TABLE search_fold(code INTEGER PRIMARY KEY, folded TEXT NOT NULL);

@@ -422,7 +422,9 @@ class Store:
 
     def load_fold(self) -> dict[int, str]:
         """The character fold the full-text table was built with (empty before any note was put)."""
-        return dict(self.conn.execute("SELECT code, folded FROM search_fold"))
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: a few thousand rows
+        return dict(cur.execute("SELECT code, folded FROM search_fold"))
 
     # -- vault-wide facts the normaliser asks for --------------------------------------------
     def earliest_with_url(self, url_key: str, exclude: str) -> tuple[str, list[str]] | None:

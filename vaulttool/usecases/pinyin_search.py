@@ -1,9 +1,11 @@
 """``search --pinyin``: each pinyin word of the query becomes the vault's Han words that read so.
 
-A typed string (``jiqixuexi`` in full, ``jqxx`` by initials) is read as a run of words, each one of the vault's
-own terms (``note_terms``, two characters or more) or a single character of the index, that together
-read as the string, and that the vault holds as a substring (each step is checked in
-the full-text index, so nothing is proposed that no note holds): ``jqxx`` is ``机器`` + ``学习``. At each
+A typed string (``jiqixuexi`` in full, ``jqxx`` by initials) is read as a run of words, each one of
+the vault's own terms (``note_terms``), a word of jieba's dictionary (two characters or more), or a
+single character of the index, that together read as the string (each character by its most common
+reading; by any when that finds nothing), and that the vault holds as a substring (each step is
+checked in the full-text index, so nothing is proposed that no note holds): ``jqxx`` is ``机器`` +
+``学习``. At each
 position only the most frequent candidates are followed (:data:`PER_STEP`). The most frequent
 :data:`MAX_WORDS` runs are searched for, ORed: ``jqxx`` becomes ``机器学习 OR 经济形象 ...``.
 """
@@ -60,7 +62,7 @@ def _best(found: list[tuple[str, int, int]], keep: int) -> list[tuple[str, int, 
 
 
 def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str, count: _Counts,
-          mode: str) -> dict[str, int]:
+          mode: str, primary: bool) -> dict[str, int]:
     from vaulttool.core.query.pinyin import starting
 
     n = len(typed)
@@ -70,8 +72,8 @@ def _runs(groups: dict[str, list[str]], chars: dict[str, list[str]], typed: str,
         if not runs:
             continue
         # words of the vault: the most frequent ones followed
-        words = _best([(w, e, count(w)) for w, e in starting(groups, typed, p, mode) if len(w) > 1], PER_STEP)
-        singles = starting(chars, typed, p, mode)
+        words = _best([(w, e, count(w)) for w, e in starting(groups, typed, p, mode, primary) if len(w) > 1], PER_STEP)
+        singles = starting(chars, typed, p, mode, True)
         freq = count.chars(sorted({c for c, _ in singles}))
         words += _best([(c, e, freq.get(c, 0)) for c, e in singles], CHARS_PER_STEP)
         for run, (notes, parts) in runs.items():
@@ -96,7 +98,7 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
     """``text`` with each pinyin word replaced by ``word1 OR word2 ...`` (``-pinyin``: each word
     excluded); words that are not pinyin (Han text, ``OR``) stay. A pinyin word no Han string of the
     vault reads as is kept as it is (it then matches Latin text only)."""
-    from vaulttool.core.query.pinyin import by_first_char, is_pinyin, normalise
+    from vaulttool.core.query.pinyin import by_first_char, dictionary_words, is_pinyin, normalise
 
     terms: list[str] | None = None
     han: list[str] = []
@@ -112,11 +114,17 @@ def expand(store: Store, text: str, info: dict | None = None) -> str:
         typed = normalise(word)
         if terms is None:
             terms = [r[0] for r in store.conn.execute("SELECT DISTINCT term FROM note_terms") if len(r[0]) > 1]
+            terms += dictionary_words()  # (a word in both is looked at twice: cheaper than merging)
             han = [r[0] for r in store.conn.execute(
                 "SELECT term FROM fts_vocab WHERE term >= '\u3400' AND term < '\ua000'") if len(r[0]) == 1]
         groups = by_first_char(terms, typed)
         chars = {c: [c] for c in han}
-        runs = {**_runs(groups, chars, typed, count, "full"), **_runs(groups, chars, typed, count, "initials")}
+        runs: dict[str, int] = {}
+        for primary in (True, False):  # the characters' common readings first; all of them if none fits
+            for mode in ("full", "initials"):
+                runs.update(_runs(groups, chars, typed, count, mode, primary))
+            if runs:
+                break
         words = [t for t, _ in sorted(runs.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_WORDS]
         found[word] = words
         if not words:

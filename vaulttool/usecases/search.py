@@ -15,12 +15,33 @@ from collections.abc import Callable
 from vaulttool.errors import UsageError
 from vaulttool.index.store import Store
 
-__all__ = ["search"]
+__all__ = ["search", "body_reader"]
 
 _W = "bm25(fts, 10.0, 5.0, 1.0)"
 _SORTS = {"relevance": "score, n.path", "created": "coalesce(n.created, '') DESC, n.path",
           "title": "n.title COLLATE NOCASE, n.path"}
 _PAD = 20
+
+
+def body_reader(session) -> Callable[[str], str | None]:
+    """``read_body`` for :func:`search`: a note's body as its file holds it now (UTF-8 read directly,
+    front matter skipped unparsed; other encodings through the session's full reader), None when it
+    cannot be read."""
+    from vaulttool.core.query.snippet import body_of
+    from vaulttool.errors import NoteError
+
+    def read(rel: str) -> str | None:
+        try:
+            data, _ = session.vault.read(rel)
+        except (NoteError, OSError):
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return session.body_of(rel)
+        return body_of(text) if "\x00" not in text else None
+
+    return read
 
 
 def _group(row: dict) -> str:
@@ -70,10 +91,11 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
             f"SELECT {cols}, {_W} AS score FROM fts JOIN notes n ON n.id = fts.rowid"
             f" WHERE fts MATCH ? AND {' AND '.join(where)} ORDER BY {_SORTS[sort]}", [match, *params])]
 
-    if query.check:
+    bodies: dict[str, str | None] = {}
+    if query.check:  # (a note that cannot be read now cannot be checked: it is left out)
         rows = []
         for r in full():
-            body = read_body(r["path"]) if read_body else None
+            body = bodies[r["path"]] = read_body(r["path"]) if read_body else None
             if body is not None and query.matches("\n".join((r["title"], " ".join(_tags(r["tags"])), body))):
                 rows.append(r)
         counts: dict[str, int] | None = _count(rows)
@@ -100,7 +122,7 @@ def search(store: Store, text: str, tag_exprs: list[str] | None = None, *, limit
     patterns = [p for t in query.terms() for p in t.patterns]
     out = []
     for r in hits:
-        body = read_body(r["path"]) if read_body else None
+        body = bodies[r["path"]] if r["path"] in bodies else read_body(r["path"]) if read_body else None
         out.append({"path": r["path"], "title": r["title"], "score": round(-r["score"], 4),
                     "snippet": snippet(body, patterns) if body else "", "tags": _tags(r["tags"]),
                     "created": r["created"], "source": r["source"],
@@ -117,15 +139,23 @@ def _count(rows: list[dict]) -> dict[str, int]:
 
 
 def _copies(store: Store, match: str, hits: list[dict]) -> dict[str, int]:
-    """How many matching notes (generated pages left out) share each hit's source URL."""
+    """How many matching notes (generated pages left out) share each hit's source URL: the notes of
+    those URLs, each looked up in the full-text table by its rowid (not the whole match again)."""
     keys = sorted({r["url_key"] for r in hits if r["url_key"]})
     counts = {f"id:{r['id']}": 1 for r in hits if not r["url_key"]}
+    members: dict[int, str] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
-        counts.update(store.conn.execute(
-            f"SELECT n.url_key, count(*) FROM notes n WHERE n.url_key IN ({','.join('?' * len(chunk))})"
-            " AND n.kind != 'page' AND n.id IN (SELECT rowid FROM fts WHERE fts MATCH ?) GROUP BY n.url_key",
-            [*chunk, match]).fetchall())
+        members.update(store.conn.execute(
+            f"SELECT id, url_key FROM notes WHERE url_key IN ({','.join('?' * len(chunk))}) AND kind != 'page'",
+            chunk).fetchall())
+    ids = list(members)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for (rowid,) in store.conn.execute(
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN ({','.join('?' * len(chunk))})", [match, *chunk]):
+            key = members[rowid]
+            counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -137,21 +167,22 @@ def _shortlist(store: Store, match: str, cols: str, rows_wanted: int | None, gro
     rank = f"SELECT rowid, {_W} AS s FROM fts WHERE fts MATCH ?"
     size = (rows_wanted or groups_wanted) + _PAD
     while True:
-        short = [tuple(r) for r in store.conn.execute(rank + " ORDER BY s LIMIT ?", (match, size))]
-        complete = len(short) < size
-        if not complete:  # every match scoring as the last one does belongs in: ties go by path
+        short = [tuple(r) for r in store.conn.execute(rank + " ORDER BY s LIMIT ?", (match, size + 1))]
+        if len(short) <= size:  # every match is in
+            return _look_up(store, cols, short)
+        edge = short[size - 1][1]
+        if short[size][1] > edge:  # the first match left out scores worse: no tie at the edge
+            short = short[:size]
+        else:  # every match scoring as the last one does belongs in too (ties go by path)
             short = [tuple(r) for r in store.conn.execute(f"SELECT rowid, s FROM ({rank}) WHERE s <= ?",
-                                                          (match, short[-1][1]))]
+                                                          (match, edge))]
         rows = _look_up(store, cols, short)
-        enough = len(rows) >= rows_wanted if rows_wanted is not None else \
-            len({_group(r) for r in rows}) >= groups_wanted
-        if complete:
+        if rows_wanted is not None:
+            if len(rows) >= rows_wanted:
+                return rows
+        elif len({_group(r) for r in rows}) >= groups_wanted:
             return rows
-        if enough:
-            edge = short[-1][1] if short else 0
-            # rows strictly better than the edge are final; those at the edge are all there too
-            return [r for r in rows if r["score"] <= edge]
-        size *= 4
+        size = max(size * 4, len(short) + 1)
 
 
 def _look_up(store: Store, cols: str, scored: list[tuple[int, float]]) -> list[dict]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-__all__ = ["normalise", "reads_as", "spans", "by_first_char", "starting", "is_pinyin"]
+__all__ = ["normalise", "reads_as", "spans", "by_first_char", "starting", "is_pinyin", "dictionary_words"]
 
-_READINGS: dict[str, frozenset[str]] = {}
+_READINGS: dict[tuple[str, bool], dict[str, frozenset[str]]] = {}
 _PINYIN = re.compile(r"^[a-zü']+$")
 
 
@@ -26,51 +26,51 @@ def is_pinyin(word: str) -> bool:
     return bool(_PINYIN.match(word.lower()))
 
 
-_FULL_OF: dict[str, frozenset[str]] = {}
 _TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
 _DICT: dict[int, str] | None = None
 
 
-def _options(ch: str, mode: str = "any") -> frozenset[str]:
-    """What one character may be typed as: ``full``: each full reading (pypinyin's data, tones
-    dropped, ``ü`` as ``v``); ``initials``: their first letters, and ``zh``/``ch``/``sh``; ``any``: both."""
+def _readings(ch: str) -> list[str]:
+    """The readings of a character, the most common first (pypinyin's data, tones dropped, ``ü`` as ``v``)."""
     global _DICT
-    got = _READINGS.get(ch + mode)
-    if got is None and mode != "any":
-        every = _options(ch)
-        full = _FULL_OF[ch]
-        initials = every - full | {o for o in full if len(o) == 1}  # a reading of one letter (a, e, o) is both
-        _READINGS[ch + "full"], _READINGS[ch + "initials"] = frozenset(full), frozenset(initials)
-        return _READINGS[ch + mode]
+    if _DICT is None:
+        import os
+
+        # pypinyin's own switch: its phrase dictionary (what makes its import take 0.7 s) is not
+        # needed for the readings of single characters
+        os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        _DICT = pinyin_dict
+    out = []
+    for r in _DICT.get(ord(ch), "").split(","):
+        r = r.translate(_TONES)
+        if r and r.isascii() and r.isalpha() and r not in out:
+            out.append(r)
+    return out
+
+
+def _options(ch: str, mode: str = "any", primary: bool = False) -> frozenset[str]:
+    """What one character may be typed as: ``full``: a reading in full; ``initials``: a reading's
+    first letter, or ``zh``/``ch``/``sh``; ``any``: both. ``primary``: its most common reading only
+    (``能`` is ``neng``, not also the rare ``xiong``)."""
+    cache = _READINGS.setdefault((mode, primary), {})
+    got = cache.get(ch)
     if got is None:
-        if _DICT is None:
-            import os
-
-            # pypinyin's own switch: its phrase dictionary (what makes its import take 0.7 s) is not
-            # needed for the readings of single characters
-            os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-            from pypinyin.pinyin_dict import pinyin_dict
-
-            _DICT = pinyin_dict
-        raw = _DICT.get(ord(ch), "")
-        full = {r.translate(_TONES) for r in raw.split(",") if r}
-        full = {r for r in full if r.isascii() and r.isalpha()}
-        opts = set(full)
-        for r in full:
-            opts.add(r[0])
-            if r[:2] in ("zh", "ch", "sh"):
-                opts.add(r[:2])
-        got = _READINGS[ch + "any"] = frozenset(opts)
-        _FULL_OF[ch] = frozenset(full)
+        readings = _readings(ch)[:1] if primary else _readings(ch)
+        full = set(readings)
+        initials = {r[0] for r in readings} | {r[:2] for r in readings if r[:2] in ("zh", "ch", "sh")}
+        got = cache[ch] = frozenset(full if mode == "full" else initials if mode == "initials" else full | initials)
     return got
 
 
-def spans(word: str, typed: str, start: int = 0, mode: str = "full") -> set[int]:
+def spans(word: str, typed: str, start: int = 0, mode: str = "full", primary: bool = False) -> set[int]:
     """The positions of ``typed`` where ``word`` may end when read from ``start``, every character
     typed in full (``mode="full"``) or every one by its initial (``"initials"``)."""
     ends = {start}
+    cache = _READINGS.get((mode, primary), {})
     for ch in word:
-        opts = _options(ch, mode)
+        opts = cache.get(ch) or _options(ch, mode, primary)
         ends = {p + len(o) for p in ends for o in opts if typed.startswith(o, p)}
         if not ends:
             break
@@ -102,12 +102,28 @@ def by_first_char(words: Iterable[str], typed: str) -> dict[str, list[str]]:
     return out
 
 
-def starting(groups: dict[str, list[str]], typed: str, at: int, mode: str = "full") -> list[tuple[str, int]]:
+def starting(groups: dict[str, list[str]], typed: str, at: int, mode: str = "full",
+             primary: bool = False) -> list[tuple[str, int]]:
     """(word, end) for each word of ``groups`` that reads as ``typed[at:end]`` (in ``mode``)."""
     out = []
     for first, words in groups.items():
-        if any(typed.startswith(o, at) for o in _options(first, mode)):
+        if any(typed.startswith(o, at) for o in _options(first, mode, primary)):
             for w in words:
-                for end in spans(w, typed, at, mode):
+                for end in spans(w, typed, at, mode, primary):
                     out.append((w, end))
     return out
+
+
+def dictionary_words() -> list[str]:
+    """The words of jieba's dictionary (read from its data file; jieba itself is not imported)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.origin:
+        return []
+    try:
+        data = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return re.findall(r"^([\u3400-\u9fff]{2,8}) ", data, re.M)

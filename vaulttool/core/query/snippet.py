@@ -12,7 +12,21 @@ import re
 
 from vaulttool.core.query.searchtext import fold
 
-__all__ = ["readable", "snippet"]
+__all__ = ["readable", "snippet", "body_of"]
+
+_FRONT_OPEN = re.compile(r"---[ \t]*\r?\n")
+_FRONT_CLOSE = re.compile(r"^---[ \t]*(?:\r?\n|\Z)", re.M)
+
+
+def body_of(text: str) -> str:
+    """The text after the front matter (located as the parser locates it, not parsed: a snippet
+    needs no properties); the whole text when there is none or it is never closed."""
+    text = text.removeprefix("\ufeff")
+    m = _FRONT_OPEN.match(text)
+    if not m:
+        return text
+    close = _FRONT_CLOSE.search(text, m.end())
+    return text[close.end():] if close else text
 
 _DROP_LINE = re.compile(r"^[ \t]{0,3}(#{1,6}([ \t].*)?|\*\*URL\*\*:.*|(-{3,}|\*{3,}|_{3,})[ \t]*)$", re.M)
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|!\[\[[^\]\n]*\]\]")
