@@ -227,12 +227,14 @@ class Segmenter:
 
 _CODE_BLOCK = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# (no label holds "[" and no URL holds "(": an attempt stops where the next one starts, so runs of
+# "![" or "](" are linear, not quadratic)
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)|!\[\[[^\[\]]*\]\]")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
 # (no part holds ``[``: each attempt stops at the next one, so a run of ``[`` is linear, not quadratic)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # (stops at the next "<": linear)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _SENTENCE_END = re.compile(r"[。!?;\n]|\.(?:\s|$)")
 SENTENCE_MARKS = frozenset(".!?。;:")
 
@@ -271,8 +273,9 @@ def prepare(text: str) -> str:
         if "[[" in text:
             text = _WIKILINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _URL.sub(" ", text)
-    if "<" in text:
-        text = _HTML_TAG.sub(" ", text)
+    if "<" in text:  # (no tag starts after the last ">": leaving that tail out keeps this linear)
+        cut = text.rfind(">") + 1
+        text = _HTML_TAG.sub(" ", text[:cut]) + text[cut:]
     text = unicodedata.normalize("NFKC", text)
     return BOILERPLATE.sub(" ", text)
 
