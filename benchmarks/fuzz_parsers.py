@@ -172,6 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=19)
     ap.add_argument("--kill", type=float, default=20.0, help="seconds after which an input counts as a hang")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop after this long (0: never); says how many ran")
     args = ap.parse_args(argv)
     rnd = random.Random(args.seed)
     worker = Worker()
@@ -183,7 +184,11 @@ def main(argv=None) -> int:
     slow = 0
     t_start = time.monotonic()
     try:
+        done = 0
         for i in range(args.n):
+            if args.max_minutes and time.monotonic() - t_start > 60 * args.max_minutes:
+                break
+            done += 1
             shape, text = generate(rnd, int(args.max_kb * 1024))
             got = worker.run(text, args.kill)
             if got is None:
@@ -204,18 +209,18 @@ def main(argv=None) -> int:
                 print(f"{i + 1} inputs, {time.monotonic() - t_start:.0f} s", file=sys.stderr, flush=True)
     finally:
         worker.close()
-    print(f"{args.n} inputs up to {args.max_kb:g} KB (seed {args.seed}); hangs (> {args.kill:g} s): {len(hangs)}; "
+    print(f"{done} of {args.n} inputs up to {args.max_kb:g} KB (seed {args.seed}, {time.monotonic() - t_start:.0f} s); hangs (> {args.kill:g} s): {len(hangs)}; "
           f"inputs with an entry point >= 1 s: {slow}")
     print(f"{'entry point':<16} {'max s':>8} {'mean ms':>8}  slowest input")
     for name, (t, shape, size) in sorted(worst.items(), key=lambda kv: -kv[1][0]):
-        print(f"{name:<16} {t:8.3f} {1000 * total[name] / args.n:8.2f}  {shape}, {size} chars")
+        print(f"{name:<16} {t:8.3f} {1000 * total[name] / max(1, done):8.2f}  {shape}, {size} chars")
     for key, n in errors.most_common():
         print(f"exception x{n}: {examples[key]}")
     for h in hangs:
         print(f"hang: {h}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"n": args.n, "max_kb": args.max_kb, "seed": args.seed, "hangs": hangs, "slow_inputs": slow,
+            json.dump({"n": done, "max_kb": args.max_kb, "seed": args.seed, "hangs": hangs, "slow_inputs": slow,
                        "worst": {k: {"seconds": v[0], "shape": v[1], "chars": v[2]} for k, v in worst.items()},
                        "errors": dict(errors)}, fh, ensure_ascii=False, indent=1)
     return 1 if hangs or slow else 0

@@ -380,16 +380,32 @@ def show(obj, note, fmt):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--force", is_flag=True, help="Restore even if the note was edited after vaulttool wrote it.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--force", is_flag=True, help="Restore even if the note was edited after vaulttool wrote it "
+              "(your text is kept first as an original of its own, and can be restored in turn).")
+@click.option("--list", "list_", is_flag=True, help="List the clips vaulttool keeps an original of, and where they are now.")
 @click.pass_context
-def restore(ctx, paths, force):
-    """Put back the original bytes of clips vaulttool rewrote (also after a rename)."""
-    from vaulttool.usecases.restore import restore as run
+def restore(ctx, paths, force, list_):
+    """Put back the original bytes of clips vaulttool rewrote: found by content, also after you renamed
+    or moved them, and from before every retag. PATHS may be notes or folders."""
+    from vaulttool.usecases.restore import list_originals, restore as run
 
+    if list_:
+        from vaulttool.usecases.session import open_reader
+
+        with open_reader(ctx.obj.vault) as session:
+            rows = list_originals(session)
+        for row in rows:
+            where = row["now"] or f"({row['state']})"
+            click.echo(f"{where}  <- {row['original']}  ({row['rewritten']}"
+                       f"{', ' + str(row['rewrites']) + ' rewrites' if row['rewrites'] > 1 else ''})")
+        if not rows:
+            click.echo("no originals kept: vaulttool has rewritten no clip here")
+        return
+    if not paths:
+        raise click.UsageError("name the notes or folders to restore (or --list)", ctx)
     with _open_writer(ctx.obj, "restore", ask_watch=True) as session:
-        rels = [session.vault.rel(p) for p in paths]
-        summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
+        summary = run(session, _reporter(ctx.obj, per_file=True), list(paths), force=force)
     click.echo(f"restored {summary.restored} of {summary.scanned}, failed {len(summary.failed)}")
     if summary.failed:
         ctx.exit(1)
