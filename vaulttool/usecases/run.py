@@ -208,6 +208,12 @@ class Run:
                     continue
                 item = _Pending(item.rel, again.loaded, again.draft, item.created)
             loaded, draft = item.loaded, item.draft
+            if loaded.st.st_nlink > 1 and loaded.rel in self.vault.linked:  # a rewrite would split its names
+                self.summary.skipped += 1
+                self.reporter.event("skipped", loaded.rel, "has another name in the vault (a hard link): not "
+                                    "rewritten, which would split the two; indexed as it is")
+                self._index_as_is(loaded, retry=True)
+                continue
             try:
                 ctx.release(loaded.rel)
                 core.finish(draft, ctx)

@@ -61,6 +61,7 @@ class Vault:
         self.config = config
         self.state = self.root / STATE_DIR
         self.statefiles = StateFiles(self.root)  # the only way into .vaulttool/ (no links followed)
+        self.linked: set[str] = set()  # notes the last walk found under a second name (hard links)
         self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (see recheck_folders)
 
     # -- paths -------------------------------------------------------------------------------
@@ -157,7 +158,9 @@ class Vault:
     # -- walking -----------------------------------------------------------------------------
     def walk(self) -> Walk:
         """Every note, page, attachment and problem file of the vault (see :mod:`vaulttool.vault.walk`)."""
-        return walk(self.root, self.config.pages_folder, self.config.ignore)
+        found = walk(self.root, self.config.pages_folder, self.config.ignore)
+        self.linked = found.linked  # notes with a second name here: not rewritten (see Run)
+        return found
 
     # -- reading -----------------------------------------------------------------------------
     def _open(self, rel: str, path: Path) -> int:
