@@ -87,3 +87,38 @@ def test_a_held_lock_is_refreshed_while_the_run_goes_on(tmp_path):
     finally:
         lock.release()
     assert not (state / "lock").exists()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("con.txt note.md", "device name on Windows"),
+    ("CON .txt.md", "device name on Windows"),
+    ("COM¹.md", "device name on Windows"),
+    ("CONIN$.md", "device name on Windows"),
+    ("a\u0085b.md", "C1 control"),
+    ("invoice\u202egpj.md", "bidirectional control"),
+    ("zero\u200bwidth.md", "zero-width"),
+    ("\ufeffbom.md", "byte order mark"),
+    ("what? now.md", "Windows and Android refuse"),
+])
+def test_names_other_systems_refuse_or_hide_are_reported_once(vault, name, problem):
+    root = _vault(vault)
+    (root / name).write_text("# a note of my own\n", encoding="utf-8")
+    (root / "fine.md").write_text("# another\n", encoding="utf-8")
+    r = run(root, "reindex")
+    assert r.exit_code == 0, r.output
+    shown = name.replace("\x85", "\\x85")  # control characters are shown escaped, never sent to the terminal
+    lines = [line for line in r.output.split("\n") if line.startswith("warning:") and "its name" in line]
+    assert len(lines) == 1 and problem in lines[0] and shown in lines[0], r.output
+    assert (root / name).read_text(encoding="utf-8") == "# a note of my own\n"  # left alone
+    again = run(root, "reindex")
+    assert "its name" not in again.output  # said when the note is new or changed, not every run
+
+
+def test_ordinary_names_have_no_problem():
+    from vaulttool.vault.portable import name_problems
+
+    for name in ("大模型降价 推理价格一年降了十倍.md", "console.md", "com10.md", "Café — notes (2).md", "a.b.c.md"):
+        assert name_problems(name) == [], name

@@ -7,6 +7,7 @@ failed exits with 1 after naming each of them. Heavy modules are imported inside
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 
@@ -134,12 +135,16 @@ def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
         os.close(devnull)
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _reporter(obj: Obj, *, per_file: bool, fmt: str = "text"):
     """What a writing command prints: failures and warnings on stderr; on stdout, one line per file
     (``per_file``, or ``-v``), nothing but the summary with ``--format json``."""
     from vaulttool.usecases.report import Reporter
 
     def sink(action: str, path: str, detail: str) -> None:
+        path = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", path)  # (a name cannot drive the terminal)
         if action in ("failed", "warning"):
             _echo(f"{action}: {path}: {detail}" if path else f"{action}: {detail}", err=True)
             return

@@ -93,6 +93,12 @@ class Run:
         """Read, analyse and index ``rels`` (in worker processes when there are many)."""
         if not rels:  # a warm run: nothing to read, nothing of the reading machinery to import
             return
+        from vaulttool.vault.portable import name_problems
+
+        for rel in rels:  # (said when a note is new or changed, not on every run)
+            for part in rel.split("/"):
+                for problem in name_problems(part):
+                    self.reporter.event("warning", rel, f"its name {problem}")
         from vaulttool.usecases.prepare import PARALLEL_MIN, prepare_many
 
         if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
