@@ -86,6 +86,10 @@ class Run:
         try:
             return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
                                 explicit=self.explicit, restored=self.restored)
+        except OSError as exc:  # the system refused something on the way: named, the run goes on
+            if is_full(exc):
+                raise disk_full(self.vault.root, len(self.pending)) from None
+            return Prepared(rel, error=NoteError(rel, f"not read: {describe(exc)}"))
         except Exception as exc:  # a bug on one note must not stop the run: name it, go on
             return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
 
