@@ -57,7 +57,7 @@ class AttackOutcome:
 
     def line(self) -> str:
         state = "ok" if not self.problems else f"FAILED ({len(self.problems)})"
-        return f"{self.kind:<12} {self.detail:<44} lost {self.bytes_lost} B  {state}"
+        return f"{self.kind:<12} {self.detail:<76} lost {self.bytes_lost} B  {state}"
 
 
 def long_name(rnd: random.Random) -> str:
@@ -133,20 +133,24 @@ def swap_trial(work: Path, seed: int, pinned: bool) -> AttackOutcome:
             if writer.stdout.readline().strip() != "ready":
                 writer.kill()
                 raise RuntimeError("the writer did not start")
+            replaced = refused = swapped_back = 0
             while writer.poll() is None:
                 try:
                     data, st = vault.read(name)
                     tmp = vault.stage(name, data + b"\nnormalised\n")
                     vault.commit(name, tmp, digest(data), st)
                     displaced.add(data)
-                except ChangedUnderUs:
+                    replaced += 1
+                except ChangedUnderUs as err:
+                    refused += 1
+                    swapped_back += "at the moment it was replaced" in err.reason
                     continue
                 except NoteError as err:
                     if "disappeared" not in err.reason:
                         out.problems.append(f"unexpected: {err}")
             writer.wait()
             rep = json.loads(report.read_text(encoding="utf-8"))
-            out.detail += f", {rep['saves']} saves"
+            out.detail += f", {rep['saves']} saves, {replaced} replaces, {refused} refused ({swapped_back} swapped back)"
             last = rep["last"].encode("utf-8") if rep["last"] is not None else None
             found = {p.read_bytes() for p in root.rglob("*") if p.is_file()} | displaced
             if last is not None and last not in found:
