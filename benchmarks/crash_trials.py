@@ -4,6 +4,10 @@ check after every trial that nothing was lost.
 
     python benchmarks/crash_trials.py --trials 200 --watch-trials 50 --races 100
     python benchmarks/crash_trials.py --trials 20 --watch-trials 5 --races 5 --base 60 --new 24   # a quick look
+    python benchmarks/crash_trials.py --trials 0 --watch-trials 0 --pinpoint 0 --races 0 --swap-races 40 --immutable 6
+
+The last runs only the trials of ``benchmarks/attack_trials.py``: long-name swap-back races and clips
+made immutable or append-only.
 
 Prints one line per trial and a summary (trials, failures, bytes lost, where the kills landed); ``--json
 FILE`` writes the figures. ``tests/test_crash.py`` and ``tests/test_races.py`` run the same trials, fewer
@@ -1192,6 +1196,9 @@ def main(argv=None) -> int:
     ap.add_argument("--watch-trials", type=int, default=50, help="SIGKILL trials of watch in a burst")
     ap.add_argument("--pinpoint", type=int, default=12, help="reindex kills at chosen points (cycled over POINTS)")
     ap.add_argument("--races", type=int, default=100, help="writer-against-normaliser trials")
+    ap.add_argument("--swap-races", type=int, default=20,
+                    help="long-name swap-back races (half pinned, half a writer process; see attack_trials)")
+    ap.add_argument("--immutable", type=int, default=4, help="runs over clips made immutable or append-only (chattr)")
     ap.add_argument("--base", type=int, default=240, help="clips normalised and indexed before each trial")
     ap.add_argument("--new", type=int, default=40, help="raw clips each trial's run normalises")
     ap.add_argument("--slots", type=int, default=2, help="trials run side by side")
@@ -1213,6 +1220,7 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     kills: list[Outcome] = []
     races: list[RaceOutcome] = []
+    attacks = []
     try:
         if args.trials or args.watch_trials or args.pinpoint:
             log(f"building the scenario in {work}: {args.base} clips normalised, {args.new} new, "
@@ -1240,9 +1248,29 @@ def main(argv=None) -> int:
             if args.verbose:
                 for p in r.problems:
                     print(f"       {p}", flush=True)
+        if args.swap_races or args.immutable:
+            try:
+                from benchmarks.attack_trials import run_attack_trials
+            except ImportError:  # run as a script: the project root is not on the path
+                sys.path.insert(0, str(ROOT))
+                from benchmarks.attack_trials import run_attack_trials
+
+            def show(n, o):
+                print(f"{n:>4} {o.line()}  {o.seconds:.1f} s", flush=True)
+                if args.verbose:
+                    for p in o.problems:
+                        print(f"       {p}", flush=True)
+
+            attacks = run_attack_trials(work, args.swap_races, args.immutable, args.seed, progress=show)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     figures = summarise(kills, races)
+    figures["attack_trials"] = {kind: sum(o.kind == kind for o in attacks) for kind in
+                                ("swap pinned", "swap writer", "immutable")}
+    figures["attack_skipped"] = sum("skipped" in o.detail for o in attacks)
+    figures["attack_failures"] = sum(bool(o.problems) for o in attacks)
+    figures["bytes_lost"] += sum(o.bytes_lost for o in attacks)
+    figures["problems"] += [p for o in attacks for p in o.problems][:50]
     figures["seconds"] = round(time.monotonic() - t0, 1)
     figures["command"] = " ".join(["python", "benchmarks/crash_trials.py", *(argv if argv is not None else sys.argv[1:])])
     figures["scratch"] = str(scratch_root(args.dir))
@@ -1252,7 +1280,8 @@ def main(argv=None) -> int:
         print("problems (first ones):", *figures["problems"][:20], sep="\n  ")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 1 if figures["kill_failures"] or figures["race_failures"] or figures["bytes_lost"] else 0
+    return 1 if (figures["kill_failures"] or figures["race_failures"] or figures["attack_failures"]
+                 or figures["bytes_lost"]) else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ failed exits with 1 after naming each of them. Heavy modules are imported inside
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 
@@ -134,12 +135,16 @@ def _echo(text: str, *, err: bool = False, nl: bool = True) -> None:
         os.close(devnull)
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _reporter(obj: Obj, *, per_file: bool, fmt: str = "text"):
     """What a writing command prints: failures and warnings on stderr; on stdout, one line per file
     (``per_file``, or ``-v``), nothing but the summary with ``--format json``."""
     from vaulttool.usecases.report import Reporter
 
     def sink(action: str, path: str, detail: str) -> None:
+        path = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", path)  # (a name cannot drive the terminal)
         if action in ("failed", "warning"):
             _echo(f"{action}: {path}: {detail}" if path else f"{action}: {detail}", err=True)
             return
@@ -462,16 +467,32 @@ def show(obj, note, fmt):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--force", is_flag=True, help="Restore even if the note was edited after vaulttool wrote it.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--force", is_flag=True, help="Restore even if the note was edited after vaulttool wrote it "
+              "(your text is kept first as an original of its own, and can be restored in turn).")
+@click.option("--list", "list_", is_flag=True, help="List the clips vaulttool keeps an original of, and where they are now.")
 @click.pass_context
-def restore(ctx, paths, force):
-    """Put back the original bytes of clips vaulttool rewrote (also after a rename)."""
-    from vaulttool.usecases.restore import restore as run
+def restore(ctx, paths, force, list_):
+    """Put back the original bytes of clips vaulttool rewrote: found by content, also after you renamed
+    or moved them, and from before every retag. PATHS may be notes or folders."""
+    from vaulttool.usecases.restore import list_originals, restore as run
 
+    if list_:
+        from vaulttool.usecases.session import open_reader
+
+        with open_reader(ctx.obj.vault) as session:
+            rows = list_originals(session)
+        for row in rows:
+            where = row["now"] or f"({row['state']})"
+            click.echo(f"{where}  <- {row['original']}  ({row['rewritten']}"
+                       f"{', ' + str(row['rewrites']) + ' rewrites' if row['rewrites'] > 1 else ''})")
+        if not rows:
+            click.echo("no originals kept: vaulttool has rewritten no clip here")
+        return
+    if not paths:
+        raise click.UsageError("name the notes or folders to restore (or --list)", ctx)
     with _open_writer(ctx.obj, "restore", ask_watch=True) as session:
-        rels = [session.vault.rel(p) for p in paths]
-        summary = run(session, _reporter(ctx.obj, per_file=True), rels, force=force)
+        summary = run(session, _reporter(ctx.obj, per_file=True), list(paths), force=force)
     click.echo(f"restored {summary.restored} of {summary.scanned}, failed {len(summary.failed)}")
     if summary.failed:
         ctx.exit(1)

@@ -36,6 +36,18 @@ def is_damage(exc: BaseException) -> bool:
     return type(exc) is sqlite3.DatabaseError and not is_full(exc)
 
 
+# SQLite result codes that say something about the disk, the file's permissions or another process,
+# not about the index: an index that cannot be opened for one of these is not deleted.
+_ENVIRONMENT = {3, 5, 6, 7, 8, 9, 10, 13, 14}  # PERM BUSY LOCKED NOMEM READONLY INTERRUPT IOERR FULL CANTOPEN
+
+
+def _not_the_index(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return is_full(exc) or "locked" in str(exc)
+    return code & 0xFF in _ENVIRONMENT
+
+
 def is_full(exc: BaseException, where: Path | None = None) -> bool:
     """Whether an SQLite error means the disk (or the quota) is full: SQLITE_FULL, or (given the
     folder ``where`` of the index) an I/O error on a disk with no space left (growing the WAL's
@@ -127,7 +139,7 @@ class Store:
                 raise IndexUnusable(f"{', '.join(linked)} in .vaulttool/ is a symlink: not followed")
             store = cls(cls._connect(path, vault_root), path)
         except (sqlite3.DatabaseError, IndexUnusable) as exc:
-            if isinstance(exc, sqlite3.DatabaseError) and not is_damage(exc):
+            if isinstance(exc, sqlite3.DatabaseError) and _not_the_index(exc):
                 # a full disk, a busy or unreadable file: not the index's fault, and nothing is deleted
                 if is_full(exc, state_dir):
                     raise DiskFullError(f"no space left on the disk holding {state_dir}: the index could "

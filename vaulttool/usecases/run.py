@@ -86,6 +86,10 @@ class Run:
         try:
             return prepare_file(self.vault, rel, self.tagger.analyse_keyed, normalise=self.normalise,
                                 explicit=self.explicit, restored=self.restored)
+        except OSError as exc:  # the system refused something on the way: named, the run goes on
+            if is_full(exc):
+                raise disk_full(self.vault.root, len(self.pending)) from None
+            return Prepared(rel, error=NoteError(rel, f"not read: {describe(exc)}"))
         except Exception as exc:  # a bug on one note must not stop the run: name it, go on
             return Prepared(rel, error=NoteError(rel, f"internal error: {exc.__class__.__name__}: {exc}"))
 
@@ -93,6 +97,12 @@ class Run:
         """Read, analyse and index ``rels`` (in worker processes when there are many)."""
         if not rels:  # a warm run: nothing to read, nothing of the reading machinery to import
             return
+        from vaulttool.vault.portable import name_problems
+
+        for rel in rels:  # (said when a note is new or changed, not on every run)
+            for part in rel.split("/"):
+                for problem in name_problems(part):
+                    self.reporter.event("warning", rel, f"its name {problem}")
         from vaulttool.usecases.prepare import PARALLEL_MIN, prepare_many
 
         if self.jobs > 1 and len(rels) >= PARALLEL_MIN:
@@ -213,6 +223,12 @@ class Run:
                     continue
                 item = _Pending(item.rel, again.loaded, again.draft, item.created)
             loaded, draft = item.loaded, item.draft
+            if loaded.st.st_nlink > 1 and loaded.rel in self.vault.linked:  # a rewrite would split its names
+                self.summary.skipped += 1
+                self.reporter.event("skipped", loaded.rel, "has another name in the vault (a hard link): not "
+                                    "rewritten, which would split the two; indexed as it is")
+                self._index_as_is(loaded, retry=True)
+                continue
             try:
                 ctx.release(loaded.rel)
                 core.finish(draft, ctx)

@@ -61,6 +61,7 @@ class Vault:
         self.config = config
         self.state = self.root / STATE_DIR
         self.statefiles = StateFiles(self.root)  # the only way into .vaulttool/ (no links followed)
+        self.linked: set[str] = set()  # notes the last walk found under a second name (hard links)
         self._inside: dict[str, bool] = {}  # folder -> resolves inside the vault (see recheck_folders)
 
     # -- paths -------------------------------------------------------------------------------
@@ -122,6 +123,18 @@ class Vault:
         raise UsageError(f"{path}: no such file or folder, neither in the current folder ({Path.cwd()}) "
                          f"nor in the vault ({self.root})")
 
+    def guess_rel(self, path: Path | str) -> str | None:
+        """The vault-relative form a path given on the command line would have, whether or not it
+        exists (relative to the current folder when that lies in the vault, else to the vault)."""
+        p = Path(path).expanduser()
+        if not p.is_absolute():
+            here = self._inside_rel(Path.cwd() / p)
+            if here:
+                return here
+            parts = [q for q in p.as_posix().split("/") if q not in ("", ".")]
+            return "/".join(parts) if parts and ".." not in parts else None
+        return self._inside_rel(p) or None
+
     def note_arg(self, arg: str) -> str:
         """A NOTE given on the command line, as the index names it: a file of the current folder
         becomes its vault path; anything else (a vault path, a name as in a wikilink) is kept."""
@@ -145,7 +158,9 @@ class Vault:
     # -- walking -----------------------------------------------------------------------------
     def walk(self) -> Walk:
         """Every note, page, attachment and problem file of the vault (see :mod:`vaulttool.vault.walk`)."""
-        return walk(self.root, self.config.pages_folder, self.config.ignore)
+        found = walk(self.root, self.config.pages_folder, self.config.ignore)
+        self.linked = found.linked  # notes with a second name here: not rewritten (see Run)
+        return found
 
     # -- reading -----------------------------------------------------------------------------
     def _open(self, rel: str, path: Path) -> int:

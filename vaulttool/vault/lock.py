@@ -18,12 +18,13 @@ import contextlib
 import fcntl
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from vaulttool.config import host_id
-from vaulttool.errors import LockError, StateError
+from vaulttool.errors import LockError, StateError, VaultToolError
 from vaulttool.vault.oserrors import describe, disk_full, is_full
 from vaulttool.vault.statefiles import StateFiles
 
@@ -68,6 +69,7 @@ class VaultLock:
         self.wanted_path = state_dir / "lock.wanted"
         self.held = False
         self.started = time.time()
+        self._fresh = None  # (stop event, thread) of the refresher while the lock is held
 
     def holder(self) -> Holder | None:
         try:
@@ -151,6 +153,7 @@ class VaultLock:
                 if free:
                     self._write()
                     self.held = True
+                    self._keep_fresh()
                     if h is not None and not mine:
                         return f"took over a stale lock left by {h.describe()}"
                     return None
@@ -163,12 +166,7 @@ class VaultLock:
             time.sleep(0.2)
 
     def refresh(self) -> None:
-        try:
-            self._refresh()
-        except OSError as exc:
-            raise self._cannot_write(exc) from None
-
-    def _refresh(self) -> None:
+        """Write the lock again with the time now (raises LockError when another process took it)."""
         if self.held:
             with self._guarded():
                 h = self.holder()
@@ -178,7 +176,37 @@ class VaultLock:
                     raise LockError(f"lost the vault lock to {h.describe()}")
                 self._write()
 
+    def _keep_fresh(self) -> None:
+        """Refresh the lock from a thread of its own while it is held, so that a long run (a cold
+        reindex of a large vault) never looks stale to another device."""
+        if self._fresh is not None:
+            return
+        every = max(0.5, min(30.0, self.stale_after / 4))
+        done = threading.Event()
+
+        def loop() -> None:
+            while not done.wait(every):
+                try:
+                    self.refresh()
+                except LockError:
+                    return
+                except (OSError, VaultToolError):
+                    continue  # a full disk or the like: try again next time
+
+        thread = threading.Thread(target=loop, name="vaulttool-lock-refresh", daemon=True)
+        thread.start()
+        self._fresh = (done, thread)
+
+    def _stop_fresh(self) -> None:
+        if self._fresh is not None:
+            done, thread = self._fresh
+            self._fresh = None
+            done.set()
+            if thread is not threading.current_thread():
+                thread.join(5)
+
     def release(self) -> None:
+        self._stop_fresh()
         if not self.held:
             return
         with self._guarded():

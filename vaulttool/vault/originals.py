@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from vaulttool.errors import NoteError, StateError
 from vaulttool.vault.files import Vault, digest
 
-__all__ = ["Originals", "Entry"]
+__all__ = ["Originals", "Entry", "REWRITE", "BEFORE_RESTORE"]
+
+
+# The kind of a record: a rewrite by vaulttool (normalise, retag), or the user's text kept by
+# ``restore --force`` before the original replaced it (never followed back as a rewrite).
+REWRITE, BEFORE_RESTORE = "rewrite", "before-restore"
 
 
 @dataclass
@@ -26,9 +31,13 @@ class Entry:
     hash: str
     new_hash: str
     time: float
+    kind: str = REWRITE
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, ensure_ascii=False, sort_keys=True)
+        d = dict(self.__dict__)
+        if d["kind"] == REWRITE:
+            del d["kind"]  # (the records of earlier versions, which had no kind)
+        return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
 
 class Originals:
@@ -63,12 +72,13 @@ class Originals:
             self.files.write(self.blob_rel(h), data, durable=durable)
         return h
 
-    def keep(self, rel: str, data: bytes, new_rel: str, new_data: bytes, *, durable: bool = True) -> Entry:
+    def keep(self, rel: str, data: bytes, new_rel: str, new_data: bytes, *, durable: bool = True,
+             kind: str = REWRITE) -> Entry:
         """Store the original bytes (once per content) and record the rewrite, before it happens.
         With ``durable=False`` nothing is fsynced and the records wait in memory until :meth:`flush`:
         the caller flushes a batch and makes it durable with one sync before it replaces any note."""
         h = self.keep_blob(data, durable=durable)
-        entry = Entry(rel, new_rel, h, digest(new_data), time.time())
+        entry = Entry(rel, new_rel, h, digest(new_data), time.time(), kind)
         self._pending.append(entry)
         if durable:
             self.flush(durable=True)
@@ -79,7 +89,8 @@ class Originals:
         for those that rename)."""
         entries, self._pending = self._pending, []
         self._append(self.MANIFEST, [e.to_json() for e in entries], durable)
-        self._append(self.JOURNAL, [e.to_json() for e in entries if e.new_path != e.path], durable)
+        self._append(self.JOURNAL, [e.to_json() for e in entries if e.new_path != e.path and e.kind == REWRITE],
+                     durable)
 
     def entries(self) -> list[Entry]:
         try:
@@ -143,7 +154,10 @@ def _read_entries(raw: bytes) -> list[Entry]:
     out = []
     for line in raw.splitlines():
         try:
-            out.append(Entry(**json.loads(line.decode("utf-8"))))
+            e = Entry(**json.loads(line.decode("utf-8")))
         except (ValueError, TypeError):  # UnicodeDecodeError is a ValueError
             continue
+        if all(isinstance(v, str) for v in (e.path, e.new_path, e.hash, e.new_hash, e.kind)) and \
+                isinstance(e.time, (int, float)):  # (a record forged or damaged by hand is left out)
+            out.append(e)
     return out

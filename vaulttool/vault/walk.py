@@ -43,6 +43,7 @@ class Walk:
     pages: dict[str, FileStat] = field(default_factory=dict)  # *.md in the pages folder (or UNSTATED)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason)
     temps: list[str] = field(default_factory=list)  # dot-named *.vaulttool-tmp files met (absolute paths)
+    linked: set[str] = field(default_factory=set)  # notes that have another name in the vault (hard links)
 
 
 def walk(vault_root: Path, pages_folder: str, ignore: Sequence[str] = ()) -> Walk:
@@ -54,6 +55,7 @@ def walk(vault_root: Path, pages_folder: str, ignore: Sequence[str] = ()) -> Wal
     page_prefix = pages_folder + "/"
     seen_dirs: set[tuple[int, int]] = set()
     stack = [("", root)]
+    names: dict[tuple[int, int], list[str]] = {}  # a note with hard links -> its names in the vault
     while stack:
         rel_dir, abs_dir = stack.pop()
         try:
@@ -92,6 +94,11 @@ def walk(vault_root: Path, pages_folder: str, ignore: Sequence[str] = ()) -> Wal
                     if target != root and not target.startswith(root + os.sep):
                         out.problems.append((rel, "symlink to outside the vault: not followed"))
                         continue
+                    if name.lower().endswith(".md") and os.path.isfile(target):
+                        # the note it points to is indexed (and may be renamed) under its own name
+                        out.problems.append((rel, f"a symlink to {os.path.relpath(target, root)}: not indexed "
+                                                  "or normalised on its own (its target is)"))
+                        continue
                 st = entry.stat()
             except OSError as exc:
                 out.problems.append((rel, f"cannot stat: {exc.strerror or exc}"))
@@ -105,8 +112,17 @@ def walk(vault_root: Path, pages_folder: str, ignore: Sequence[str] = ()) -> Wal
                         out.pages[rel] = small
                     else:
                         out.notes[rel] = small
+                        if st.st_nlink > 1:
+                            names.setdefault((st.st_dev, st.st_ino), []).append(rel)
                 else:
                     out.files.add(rel)
             elif name.lower().endswith(".md"):
                 out.problems.append((rel, "not a regular file (a FIFO, socket or device): skipped"))
+    for same in names.values():  # one file under several names (hard links): one note, its first name
+        if len(same) > 1:
+            first, *others = sorted(same)
+            out.linked.add(first)
+            for rel in others:
+                del out.notes[rel]
+                out.problems.append((rel, f"another name (a hard link) of {first}: indexed once, as {first}"))
     return out

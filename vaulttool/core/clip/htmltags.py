@@ -21,7 +21,10 @@ VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source 
 # them only when something other than the end follows. Each step is decided at once, so the match is
 # linear (a lazy ``(?:\s[^<>]*?)?\s*`` backtracked quadratically on ``<a`` followed by many spaces).
 HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9\-]*+)((?:\s(?:[^\s<>/]++|/(?!>)|\s++(?=[^\s<>/]|/(?!>)))*+)?)\s*(/?)>")
-_ATTR_VALUE = re.compile(r"""[A-Za-z_:][\w:.\-]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+# (tried only where a run of name characters begins, each part possessive: linear; trying every
+# position of a long run such as ``tag:tag:tag:...`` that ends in no ``=`` was quadratic. It finds a
+# match exactly when the plain ``[A-Za-z_:][\w:.\-]*\s*=\s*value`` does: it is only asked whether.)
+_ATTR_VALUE = re.compile(r"""(?<![\w:.\-])(?:[.\-]|(?![A-Za-z_:])\w)*+[A-Za-z_:][\w:.\-]*+\s*+=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 _CLOSER = re.compile(r"</([A-Za-z][A-Za-z0-9\-]*)\s*>")
 
 

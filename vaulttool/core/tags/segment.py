@@ -243,8 +243,10 @@ class Segmenter:
 
 _CODE_BLOCK = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# (no label holds "[" and no URL holds "(": an attempt stops where the next one starts, so runs of
+# "![" or "](" are linear, not quadratic)
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)|!\[\[[^\[\]]*\]\]")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
 # (no part holds ``[``: each attempt stops at the next one, so a run of ``[`` is linear, not quadratic)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
@@ -253,7 +255,7 @@ _MENTION = re.compile(r"//@[^\s:：]{1,30}[:：]?|@[\w\-·]{1,30}")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # (stops at the next "<": linear)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _SENTENCE_END = re.compile(r"[。!?;\n]|\.(?:\s|$)")
 SENTENCE_MARKS = frozenset(".!?。;:")
 
@@ -294,8 +296,9 @@ def prepare(text: str) -> str:
     text = _URL.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
-    if "<" in text:
-        text = _HTML_TAG.sub(" ", text)
+    if "<" in text:  # (no tag starts after the last ">": leaving that tail out keeps this linear)
+        cut = text.rfind(">") + 1
+        text = _HTML_TAG.sub(" ", text[:cut]) + text[cut:]
     text = unicodedata.normalize("NFKC", text)
     return BOILERPLATE.sub(" ", text)
 

@@ -77,5 +77,5 @@ FILLER: frozenset[str] = frozenset(w.casefold() for w in _BOILERPLATE_WORDS + _F
 # Whole phrases removed before tokenising: clip furniture that would otherwise yield words.
 BOILERPLATE = re.compile(
     r"量子位的微博视频|[\w·]{1,12}的微博视频|微博视频|网页链接|视频无法显示|请前往[^\s，。]{0,12}观看|"
-    r"展开全文|原始摘要|AI\s*摘要|（注：[^）]*）|\(注：[^)]*\)|（\d+字）|\(\d+字\)",
+    r"展开全文|原始摘要|AI\s*摘要|（注：[^）（]*）|\(注：[^()]*\)|（\d+字）|\(\d+字\)",  # (linear: see segment)
 )

@@ -12,7 +12,9 @@ import re
 from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.frontmatter import Split
 
-_HEAD = re.compile(r"\A# (?P<title>[^\n]*?)[ \t]*\r?\n(?:[ \t]*\r?\n)*\*\*URL\*\*:[ \t]*(?P<url>\S*)[ \t]*(?:\r?\n|\Z)")
+# (the title ends at its last character that is not blank, or at a "\r" blanks follow: found greedily,
+# linear; a lazy title backtracked quadratically on a first line ending in many spaces)
+_HEAD = re.compile(r"\A# (?P<title>(?:[^\n]*(?:[^ \t\r\n]|\r(?=[ \t\r])))?)[ \t]*\r?\n(?:[ \t]*\r?\n)*\*\*URL\*\*:[ \t]*(?P<url>\S*)[ \t]*(?:\r?\n|\Z)")
 # (greedy to the last character that is not a space or tab: linear; lazy names backtracked quadratically)
 _SECTION = re.compile(r"^## (?P<name>(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)
 _META = re.compile(r"^[-*][ \t]+\*\*(?P<key>[^*]+)\*\*:[ \t]*(?P<value>(?:[^\n]*[^ \t\n])?)[ \t]*$", re.M)

@@ -12,9 +12,11 @@ import re
 from vaulttool.core.clip.formats.base import Clip
 from vaulttool.core.frontmatter import Split
 
-_HEAD = re.compile(r"\A(?:[ \t]*\r?\n)*# (?P<title>[^\n]+?)[ \t]*\r?\n(?:[ \t]*\r?\n)*(?P<excerpt>> ## Excerpt[ \t]*\r?\n(?:>[^\n]*\r?\n?)*)?")
+_HEAD = re.compile(r"\A(?:[ \t]*\r?\n)*# (?P<title>[^\n](?:[^\n]*(?:[^ \t\r\n]|\r(?=[ \t\r])))?)[ \t]*\r?\n(?:[ \t]*\r?\n)*(?P<excerpt>> ## Excerpt[ \t]*\r?\n(?:>[^\n]*\r?\n?)*)?")
 _RULE = re.compile(r"\A(?:[ \t]*\r?\n)*---[ \t]*\r?\n")
-_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]*(?P<value>.*?)[ \t]*$")
+# (titles and values end at their last non-blank character, found greedily: linear, where lazy ones
+# backtracked quadratically on lines ending in many spaces)
+_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]*(?P<value>(?:[^\n]*[^ \t\n])?)[ \t]*$")
 _UTC = re.compile(r"^(?P<dt>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)\s*\(UTC\s*(?P<off>[+-]\d{2}:?\d{2})\)$")
 _KNOWN = {"created", "tags", "source", "author", "title", "date", "url", "excerpt"}
 
