@@ -880,8 +880,8 @@ elif point == "before-rename":          # the first clip replaced, its rename no
     die_at_method("vaulttool.vault.files", "Vault", "rename")
 elif point == "between-replaces":       # some clips replaced, the others staged
     die_at_method("vaulttool.vault.files", "Vault", "commit", 4)
-elif point == "writing-pages":          # the 5th new page
-    die_at_method("vaulttool.vault.files", "Vault", "write_new", 5)
+elif point == "writing-pages":          # the 5th page written, new or rewritten (a run adds few new ones)
+    die_at_method("vaulttool.usecases.pagebuild.write", "PageWriter", "written", 5)
 elif point == "index-commit":           # all files written, the index transaction about to commit
     die_at_method("vaulttool.index.store", "Store", "commit")
 else:
