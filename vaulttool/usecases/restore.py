@@ -38,16 +38,28 @@ class History:
             self.by_new[e.new_hash] = e
             self.by_path[e.new_path] = e
             self.by_old_path[e.path] = e
-        self.rewrites = {e.new_hash: e for e in entries if e.kind != BEFORE_RESTORE and e.hash != e.new_hash}
+        # bytes after -> the rewrites that produced them, in manifest order (a content may come back:
+        # retag with max 1, then 3, then 1 again writes the same bytes twice)
+        self._producers: dict[str, list[tuple[int, Entry]]] = {}
+        self._order: dict[int, int] = {}
+        for i, e in enumerate(entries):
+            self._order[id(e)] = i
+            if e.kind != BEFORE_RESTORE and e.hash != e.new_hash:
+                self._producers.setdefault(e.new_hash, []).append((i, e))
+
+    def before(self, entry: Entry) -> Entry | None:
+        """The rewrite that produced ``entry``'s bytes before it: the latest one earlier in the
+        manifest (each step goes back in the manifest, so a content met twice ends no walk early)."""
+        at = self._order.get(id(entry), len(self.entries))
+        earlier = [e for i, e in self._producers.get(entry.hash, ()) if i < at]
+        return earlier[-1] if earlier else None
 
     def first(self, entry: Entry) -> Entry:
         """The earliest rewrite of the chain ``entry`` ends: its ``hash`` is the raw clip's."""
-        seen = {entry.new_hash}
         while entry.kind != BEFORE_RESTORE:
-            before = self.rewrites.get(entry.hash)
-            if before is None or before.new_hash in seen or before.time > entry.time:
+            before = self.before(entry)
+            if before is None:
                 break
-            seen.add(before.new_hash)
             entry = before
         return entry
 
@@ -230,10 +242,9 @@ def list_originals(session: Session) -> list[dict]:
 
 
 def _chain_len(history: History, last: Entry, first: Entry) -> int:
-    n, e, seen = 0, last, set()
-    while e is not first and e.new_hash not in seen:
-        seen.add(e.new_hash)
-        e = history.rewrites.get(e.hash)
+    n, e = 0, last
+    while e is not first:
+        e = history.before(e)
         if e is None:
             break
         n += 1
