@@ -50,10 +50,7 @@ def render_duplicates(layout: Layout, link: Linker, groups: Sequence[tuple[str, 
                      for k in range(1, parts + 1)]
             head = f"{month or 'No date'}: " if parts > 1 else ""
             p.add(f"- {head}{', '.join(pages)}: {_n(n, 'URL')}")
-    if conflicts:
-        p.add("", "## Conflicts", "", "Copies a sync tool made when a note changed in two places at once:", "")
-        for copy, original in sorted(conflicts):
-            p.add(f"- {p.to(copy, None)} is a conflict copy of {p.to(original, None)}")
+    p.add_conflicts(conflicts)
     p.add("")
     return p.text()
 

@@ -67,9 +67,6 @@ def render_obsidian_duplicates(layout: Layout, link: Linker, groups: Sequence[tu
         p.add("## Most copied", "")
         for url, n in sorted(groups, key=lambda g: (-g[1], g[0]))[:100]:
             p.add(f"- {escape(url, 200)} · {n:,} copies")
-    if conflicts:
-        p.add("", "## Conflicts", "", "Copies a sync tool made when a note changed in two places at once:", "")
-        for copy, original in sorted(conflicts):
-            p.add(f"- {p.to(copy, None)} is a conflict copy of {p.to(original, None)}")
+    p.add_conflicts(conflicts)
     p.add("")
     return p.text()

@@ -105,6 +105,13 @@ class _Page:
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
+    def add_conflicts(self, conflicts) -> None:
+        """The section listing sync conflict copies (copy, original), when there are any."""
+        if conflicts:
+            self.add("", "## Conflicts", "", "Copies a sync tool made when a note changed in two places at once:", "")
+            for copy, original in sorted(conflicts):
+                self.add(f"- {self.to(copy, None)} is a conflict copy of {self.to(original, None)}")
+
     def text(self) -> str:
         head = ["---", f"{MARKER_KEY}: {MARKER_VALUE}", f"{PAGE_KEY}: {self.kind}"]
         if self.about is not None:
