@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, help="print the tags of N sample notes")
     parser.add_argument("--no-baseline", action="store_true", help="skip jieba.analyse")
     parser.add_argument("--old", type=Path, help="a checkout of an earlier commit: its tagger in the same run")
-    parser.add_argument("--sample", type=Path, help="write the tags of 100 random entries (seed 21) here")
+    parser.add_argument("--sample", type=Path, help="write the tags of 100 random entries (see --seed) here")
+    parser.add_argument("--seed", type=int, default=21,
+                        help="seed of the --sample draw (21: the held-out sample that was rated; use another to read)")
     parser.add_argument("--concepts", action="store_true", help="one line per concept")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -347,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {r['concept']}: about {r['about']}, naming {r['names']}, spread {r['spread']}, "
                       f"best {r['best']!r}: recall {r['recall']:.2f}, precision {r['precision']:.2f}")
     if args.sample:
-        write_sample(args.sample, entries, vt_tags)
+        write_sample(args.sample, entries, vt_tags, seed=args.seed)
     if args.show:
         step = max(1, len(entries) // args.show)
         for e, tags in list(zip(entries, vt_tags))[::step][: args.show]:

@@ -279,3 +279,67 @@ def test_show_says_why_a_japanese_clip_has_no_derived_tags(quiet_vault):
     out = run(root, "show", rel).output
     assert "no derived tags: Japanese text" in out
     assert props(root / rel)["auto_tags"] == []
+
+
+# ----------------------------------------------------------------------------- termhood
+
+
+def _tags_of_a_vault(about: tuple[str, str], n_about: int = 3, n_other: int = 37):
+    """The tags of a note about something, in a vault of ``n_about`` such notes and ``n_other`` others
+    (document frequencies counted over all of them, as the index counts them), and its analysis."""
+    from collections import Counter
+
+    from vaulttool.core.tags.rules import TagConfig
+    from vaulttool.core.tags.tagger import Tagger
+
+    tagger = Tagger(TagConfig())
+    texts = [(about[0], about[1], "")] * n_about + [(f"第{i}号笔记", "今天天气很好。", "") for i in range(n_other)]
+    analyses = [tagger.analyse(*t) for t in texts]
+    df: Counter[str] = Counter()
+    for a in analyses:
+        df.update(tagger.candidate_terms(a))
+    return tagger.choose(analyses[0], df, len(analyses)), analyses[0]
+
+
+_ABOUT = ("黄仁勋：英伟达的芯片，关系与价值", "黄仁勋说，英伟达的芯片。关系。价值。")
+
+
+def test_a_generic_word_is_no_tag_but_a_domain_term_and_an_entity_are():
+    tags, analysis = _tags_of_a_vault(_ABOUT)
+    # 关系 and 价值 are candidates (nouns in the title) but as common in general Chinese as here
+    assert {"关系", "价值"} <= set(analysis["terms"])
+    assert "关系" not in tags and "价值" not in tags
+    assert "芯片" in tags  # in general text about one document in 8,000; here 3 in 40
+    assert "英伟达" in tags and "黄仁勋" in tags  # names: not in the general table, or rare there
+
+
+def test_termhood_is_the_vault_share_over_the_general_share():
+    from vaulttool.core.tags import segment as seg
+    from vaulttool.core.tags.choice import termhood
+
+    idf, _median = seg.load_idf()
+    assert termhood("关系", 3, 40, idf) < 3.0 < termhood("芯片", 3, 40, idf)
+    # the same word is more of a term in a vault where more of the clips are about it
+    assert termhood("关系", 30, 40, idf) > termhood("关系", 3, 40, idf)
+    assert termhood("英伟达", 3, 40, idf) is None  # not in jieba's general table: rare in general text
+
+
+def test_an_ordinary_english_word_in_capitals_is_no_tag():
+    from collections import Counter
+
+    from vaulttool.core.tags.rules import TagConfig
+    from vaulttool.core.tags.tagger import Tagger
+    from vaulttool.core.tags.vocab import ALIAS_PREFIX, LOWER_PREFIX
+
+    tagger = Tagger(TagConfig())
+    texts = [("PLAY with DeepSeek", "PLAY the game with DeepSeek. PLAY.", "")] * 3 + [
+        (f"Note {i}", f"We play and play again with the toys, play {i}.", "") for i in range(6)]
+    analyses = [tagger.analyse(*t) for t in texts]
+    df: Counter[str] = Counter()
+    for a in analyses:
+        df.update(tagger.candidate_terms(a))
+    declared = {t: n for t, n in df.items() if t.startswith((ALIAS_PREFIX, LOWER_PREFIX))}
+    tagger.set_vocabulary(Vocabulary(declared, lambda keys: {k: df[k] for k in keys if k in df}))
+    tags = tagger.choose(analyses[0], df, len(analyses))
+    assert "DeepSeek" in tags
+    assert "PLAY" not in tags and "play" not in [t.lower() for t in tags]

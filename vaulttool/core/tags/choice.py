@@ -34,9 +34,15 @@ _TUNING = {
     "desc": 0.5,  # weight of an occurrence in the description (it summarises the body)
     "title": 1.0,  # bonus for a term in the title
     "lead": 0.3,  # bonus for a term in an opening sentence (of the description or the body)
+    # Termhood (see :func:`termhood`): ln of how many times more common a word is in the vault's clips
+    # than in general Chinese documents. A plain word needs e^3 ≈ 20 times; a name (jieba nr, ns, nt,
+    # nz) half that log-ratio, e^1.5 ≈ 4.5 times (it names one thing; 北京, 上海 in an AI vault do not).
+    "termhood": 3.0,
+    "entity_termhood": 1.5,
 }
 
 
+_ENTITY = frozenset(("nr", "nrt", "nrfg", "ns", "nt", "nz"))  # jieba's names, places, organisations, other proper nouns
 _PLAIN = frozenset(("n", "vn", "un", "ng"))  # jieba's ordinary nouns (names, places, organisations: nr, ns, nt, nz)
 _LATIN_RUN = re.compile(r"[A-Za-z0-9.+_\-]+")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -58,6 +64,20 @@ def _overlaps(a: str, b: str) -> bool:
             return True
         i = long_.find(short, i + 1)
     return False
+
+
+def termhood(form: str, d: int, n: int, general_idf: Mapping[str, float]) -> float | None:
+    """How much more a word belongs to this vault than to general Chinese: ``ln((d/n) / p)``, where
+    ``d/n`` is the share of the vault's unique clips about it and ``p = e^-idf`` its share of general
+    documents, from jieba's IDF table (computed on a general corpus). ``None`` for a word that table
+    does not hold (rare in general language: a term of the field, a new name, or a compound).
+
+    A generic word (重点, 关系, 价值, 方向) is about as common in general text as in the vault (termhood
+    near 0 to 2); a term of the field (算法, 机器人, 神经网络) is far more common in the vault (4 to 6)."""
+    idf = general_idf.get(form)
+    if idf is None or n < 1:
+        return None
+    return math.log(max(d, 1) / n) + idf
 
 
 def salient(entry) -> bool:
@@ -156,12 +176,18 @@ class Chooser:
                 continue  # an ordinary English word alone (cost, deep, visual): no concept of its own
             if cls == "cmp" and not form.isascii() and _LATIN_RUN.sub("", form) in never:
                 continue  # an English name and a generic word (DeepSeek官方, AI领域): the name is the tag
-            if form.isascii() and form.istitle() and "-" not in form and (
-                    tag_key(form) in name_parts or (vocab is not None and vocab.ordinary(key))):
-                continue  # a first name alone, or an ordinary word written with a capital
+            if form.isascii() and form.istitle() and "-" not in form and tag_key(form) in name_parts:
+                continue  # a first name alone
+            if (form.isascii() and form.isalpha() and (form.istitle() or form.isupper() or form.islower())
+                    and vocab is not None and vocab.resolve(key)[1] is None and vocab.ordinary(key)):
+                continue  # an ordinary English word (Play, PLAY, size: the vault writes it in lower case)
             d = df_get(key, 1)
             if d < 1:
                 d = 1
+            if cls != "cmp" and seg.is_han(form):
+                th = termhood(form, d, n, jidf)
+                if th is not None and th < w["entity_termhood" if cls in _ENTITY else "termhood"]:
+                    continue  # a generic word of the language (重点, 主题, 关系), not a concept of the vault
             original = form
             concept, spelt = vocab.resolve(key) if vocab is not None else (key, None)
             if spelt is not None:

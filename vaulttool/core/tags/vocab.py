@@ -31,6 +31,9 @@ ALIAS_PREFIX = "\x01"
 #: evidence that a capitalised ``Group`` or ``Policy`` is an ordinary word, not a name.
 LOWER_PREFIX = "\x02"
 MIN_DECLARED = 2
+#: An English word written in lower case in 1 of this many of its clips is an ordinary word (1 in 10
+#: lost Transformer, which the vault also writes in lower case when it means the architecture).
+ORDINARY_SHARE = 3
 
 
 def alias_term(han: str, latin: str) -> str:
@@ -160,10 +163,12 @@ class Vocabulary:
         return self._concept.get(key, (key, None))
 
     def ordinary(self, key: str) -> bool:
-        """True when the vault mostly writes this English word in lower case (in at least a third of
-        the unique clips that hold it): capitalised, it is a sentence start or a title, not a name."""
+        """True when the vault writes this English word in lower case in at least one in
+        :data:`ORDINARY_SHARE` of the unique clips that hold it: capitalised (a sentence start, a title)
+        or in capitals (a heading), it is an ordinary word, not a name; a name (Gemini, GPU) is
+        hardly ever written in lower case."""
         low = self._lower.get(key, 0)
-        return low > 0 and low * 3 >= self._seen.get(key, low)
+        return low > 0 and low * ORDINARY_SHARE >= self._seen.get(key, low)
 
     def df(self, concept: str) -> int:
         return self._df.get(concept, 0)
