@@ -35,7 +35,7 @@ def _copy(corpus: Path, dest: Path) -> Path:
 def _run(code_root: Path, vault: Path, *args: str, timeout: float | None = None) -> tuple[float, str]:
     env = dict(os.environ, PYTHONPATH=str(code_root))
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "vaulttool.cli", "--vault", str(vault), *args], env=env,
+    out = subprocess.run([sys.executable, "-P", "-m", "vaulttool.cli", "--vault", str(vault), *args], env=env,
                          capture_output=True, text=True, timeout=timeout)
     return time.perf_counter() - start, (out.stdout.strip() or out.stderr.strip()).splitlines()[-1:]
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"retag --dry-run right after the cold reindex: {line[0] if line else '?'}")
         killed = _copy(args.corpus, base / "killed")
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        proc = subprocess.Popen([sys.executable, "-m", "vaulttool.cli", "--vault", str(killed), "reindex", "-q"],
+        proc = subprocess.Popen([sys.executable, "-P", "-m", "vaulttool.cli", "--vault", str(killed), "reindex", "-q"],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(args.kill_after)
         proc.kill()
