@@ -20,7 +20,7 @@ from vaulttool.errors import NoteError, UsageError
 from vaulttool.vault.keep import keep_beside as _keep_beside
 from vaulttool.vault.noreplace import exchange, rename_noreplace
 from vaulttool.vault.oserrors import describe, is_full
-from vaulttool.vault.statefiles import StateFiles
+from vaulttool.vault.statefiles import StateFiles, write_all
 from vaulttool.vault.walk import ALWAYS_IGNORED, TMP_SUFFIX, UNSTATED, FileStat, Walk, walk
 from vaulttool.vault.writers import open_for_writing
 
@@ -380,11 +380,7 @@ class Vault:
     def _write_tmp(tmp: Path, data: bytes, mode: int, durable: bool = True) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            if durable:
-                os.fsync(fd)
+            write_all(fd, data, durable=durable)
         except BaseException:
             os.close(fd)
             _unlink(tmp)

@@ -22,7 +22,16 @@ from pathlib import Path
 from vaulttool.config import STATE_DIR
 from vaulttool.errors import StateError
 
-__all__ = ["StateFiles", "StateError"]
+
+def write_all(fd: int, data: bytes, *, durable: bool) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write less), then fsync if ``durable``."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    if durable:
+        os.fsync(fd)
+
+__all__ = ["StateFiles", "StateError", "write_all"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
@@ -144,11 +153,7 @@ class StateFiles:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            if durable:
-                os.fsync(fd)
+            write_all(fd, data, durable=durable)
         finally:
             os.close(fd)
 
@@ -169,11 +174,7 @@ class StateFiles:
                     os.unlink(tmp, dir_fd=dfd)
             try:
                 try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                    if durable:
-                        os.fsync(fd)
+                    write_all(fd, data, durable=durable)
                 finally:
                     os.close(fd)
                 os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
@@ -195,10 +196,7 @@ class StateFiles:
                 except FileExistsError:
                     continue
                 try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                    os.fsync(fd)
+                    write_all(fd, data, durable=True)
                 except BaseException:
                     os.close(fd)
                     with contextlib.suppress(OSError):
