@@ -74,3 +74,9 @@ class Reporter:
 
     def progress(self, items: Iterable[T], length: int, label: str) -> Iterator[T]:
         return iter(items)
+
+
+def fail(summary: Summary, reporter: Reporter, err) -> None:
+    """Count a note a run could not handle (``err``: a NoteError, with its path and reason) and say so."""
+    summary.failed.append((err.path, err.reason))
+    reporter.event("failed", err.path, err.reason)

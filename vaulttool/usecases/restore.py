@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from vaulttool.errors import NoteError, UsageError
-from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.report import Reporter, Summary, fail
 from vaulttool.usecases.session import Session
 from vaulttool.vault.files import digest
 from vaulttool.vault.originals import BEFORE_RESTORE, Entry, Originals
@@ -172,8 +172,7 @@ def restore(session: Session, reporter: Reporter, paths: list[str], *, force: bo
         try:
             where = _restore_one(session, originals, plan, current, force)
         except NoteError as err:
-            summary.failed.append((err.path, err.reason))
-            reporter.event("failed", err.path, err.reason)
+            fail(summary, reporter, err)
             continue
         summary.restored += 1
         reporter.event("restored", *where)

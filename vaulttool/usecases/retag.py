@@ -18,7 +18,7 @@ from vaulttool.usecases import indexing
 from vaulttool.usecases.normalising import load
 from vaulttool.usecases.reindex import reindex
 from vaulttool.usecases.tagging import CachedTagger
-from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.report import Reporter, Summary, fail
 from vaulttool.usecases.session import Session
 
 __all__ = ["retag"]
@@ -68,8 +68,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
             try:
                 loaded = load(vault, rel)
             except NoteError as err:
-                summary.failed.append((err.path, err.reason))
-                reporter.event("failed", err.path, err.reason)
+                fail(summary, reporter, err)
                 continue
             text = loaded.decoded.text
             sp = split(text)
@@ -113,8 +112,7 @@ def retag(session: Session, reporter: Reporter, rels: list[str] | None = None, *
             try:
                 vault.replace(rel, new, loaded.hash, mode=loaded.st.st_mode)
             except NoteError as err:
-                summary.failed.append((err.path, err.reason))
-                reporter.event("failed", err.path, err.reason)
+                fail(summary, reporter, err)
                 continue
             reporter.event("retagged", rel, detail)
             st = vault.abs(rel).stat()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from vaulttool.errors import DiskFullError, NoteError, StateError
 from vaulttool.vault.originals import Originals
 from vaulttool.usecases import indexing
-from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.report import Reporter, Summary, fail
 from vaulttool.usecases.session import Session
 from vaulttool.usecases.tagging import CachedTagger
 from vaulttool.vault.files import ChangedUnderUs, sync
@@ -74,8 +74,7 @@ class Run:
         self.read_only: list[str] = []  # clips normalised although their mode said read-only
 
     def fail(self, err: NoteError) -> None:
-        self.summary.failed.append((err.path, err.reason))
-        self.reporter.event("failed", err.path, err.reason)
+        fail(self.summary, self.reporter, err)
 
     def analyse_note(self, info) -> dict:
         return self.tagger.analyse(info.title, info.description, info.body)

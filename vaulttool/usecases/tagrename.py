@@ -23,7 +23,7 @@ from vaulttool.core.textio import encode
 from vaulttool.core.yamlwrite import edit_block
 from vaulttool.errors import FrontMatterError, NoteError, UsageError
 from vaulttool.usecases.normalising import load
-from vaulttool.usecases.report import Reporter, Summary
+from vaulttool.usecases.report import Reporter, Summary, fail
 from vaulttool.usecases.session import Session
 from vaulttool.vault.files import digest
 from vaulttool.vault.originals import Originals
@@ -136,8 +136,7 @@ def rename(session: Session, reporter: Reporter, olds: list[str], new: str, *, d
         try:
             loaded = load(vault, rel)
         except NoteError as err:
-            summary.failed.append((err.path, err.reason))
-            reporter.event("failed", err.path, err.reason)
+            fail(summary, reporter, err)
             continue
         text = loaded.decoded.text
         sp = split(text)
@@ -182,8 +181,7 @@ def rename(session: Session, reporter: Reporter, olds: list[str], new: str, *, d
         try:
             vault.replace(rel, data, loaded.hash, mode=loaded.st.st_mode)
         except NoteError as err:
-            summary.failed.append((err.path, err.reason))
-            reporter.event("failed", err.path, err.reason)
+            fail(summary, reporter, err)
             continue
         written.append({"path": rel, "hash": digest(data)})
         reporter.event("renamed", rel, f"-> {target}")
